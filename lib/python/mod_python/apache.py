@@ -1,0 +1,389 @@
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""mod_python.apache: the interface to Apache, and the handler dispatcher.
+
+Handlers import this module for the status codes and helpers::
+
+    from mod_python import apache
+
+    def handler(req):
+        req.content_type = "text/plain"
+        req.write("Hello World!")
+        return apache.OK
+
+The C module calls ``_dispatch`` once per handler: it resolves
+``module[::object]``, imports the module (reloading it when it changed on
+disk), calls the object with the request, and turns the result, a
+``SERVER_RETURN`` or an uncaught exception into the int status Apache
+expects.
+"""
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+
+import _apache
+from _apache import (table, make_table, log_error, server_root, mpm_query,
+                     exists_config_define, mpm_name)
+
+__all__ = ["SERVER_RETURN", "import_module", "log_error", "table",
+           "make_table", "server_root", "mpm_query", "exists_config_define",
+           "allow_methods", "stat"]
+
+version = _apache.version
+
+# ------------------------------------------------------------ constants
+
+OK = REQ_PROCEED = 0
+DECLINED = REQ_NOACTION = -1
+DONE = -2
+SUSPENDED = -3
+REQ_ABORTED = HTTP_INTERNAL_SERVER_ERROR = 500
+REQ_EXIT = "REQ_EXIT"
+
+HTTP_CONTINUE = 100
+HTTP_SWITCHING_PROTOCOLS = 101
+HTTP_PROCESSING = 102
+HTTP_OK = 200
+HTTP_CREATED = 201
+HTTP_ACCEPTED = 202
+HTTP_NON_AUTHORITATIVE = 203
+HTTP_NO_CONTENT = 204
+HTTP_RESET_CONTENT = 205
+HTTP_PARTIAL_CONTENT = 206
+HTTP_MULTI_STATUS = 207
+HTTP_MULTIPLE_CHOICES = 300
+HTTP_MOVED_PERMANENTLY = 301
+HTTP_MOVED_TEMPORARILY = 302
+HTTP_SEE_OTHER = 303
+HTTP_NOT_MODIFIED = 304
+HTTP_USE_PROXY = 305
+HTTP_TEMPORARY_REDIRECT = 307
+HTTP_PERMANENT_REDIRECT = 308
+HTTP_BAD_REQUEST = 400
+HTTP_UNAUTHORIZED = 401
+HTTP_PAYMENT_REQUIRED = 402
+HTTP_FORBIDDEN = 403
+HTTP_NOT_FOUND = 404
+HTTP_METHOD_NOT_ALLOWED = 405
+HTTP_NOT_ACCEPTABLE = 406
+HTTP_PROXY_AUTHENTICATION_REQUIRED = 407
+HTTP_REQUEST_TIME_OUT = 408
+HTTP_CONFLICT = 409
+HTTP_GONE = 410
+HTTP_LENGTH_REQUIRED = 411
+HTTP_PRECONDITION_FAILED = 412
+HTTP_REQUEST_ENTITY_TOO_LARGE = 413
+HTTP_REQUEST_URI_TOO_LARGE = 414
+HTTP_UNSUPPORTED_MEDIA_TYPE = 415
+HTTP_RANGE_NOT_SATISFIABLE = 416
+HTTP_EXPECTATION_FAILED = 417
+HTTP_UNPROCESSABLE_ENTITY = 422
+HTTP_LOCKED = 423
+HTTP_FAILED_DEPENDENCY = 424
+HTTP_UPGRADE_REQUIRED = 426
+HTTP_INTERNAL_SERVER_ERROR = 500
+HTTP_NOT_IMPLEMENTED = 501
+HTTP_BAD_GATEWAY = 502
+HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_GATEWAY_TIME_OUT = 504
+HTTP_VERSION_NOT_SUPPORTED = 505
+HTTP_VARIANT_ALSO_VARIES = 506
+HTTP_INSUFFICIENT_STORAGE = 507
+HTTP_NOT_EXTENDED = 510
+
+# log levels (httpd's APLOG_*)
+APLOG_EMERG = 0
+APLOG_ALERT = 1
+APLOG_CRIT = 2
+APLOG_ERR = 3
+APLOG_WARNING = 4
+APLOG_NOTICE = 5
+APLOG_INFO = 6
+APLOG_DEBUG = 7
+APLOG_NOERRNO = 0  # httpd 2.4 never appends errno for these calls
+
+# method numbers (httpd's M_*)
+(M_GET, M_PUT, M_POST, M_DELETE, M_CONNECT, M_OPTIONS, M_TRACE, M_PATCH,
+ M_PROPFIND, M_PROPPATCH, M_MKCOL, M_COPY, M_MOVE, M_LOCK, M_UNLOCK,
+ M_VERSION_CONTROL, M_CHECKOUT, M_UNCHECKOUT, M_CHECKIN, M_UPDATE, M_LABEL,
+ M_REPORT, M_MKWORKSPACE, M_MKACTIVITY, M_BASELINE_CONTROL, M_MERGE,
+ M_INVALID) = range(27)
+METHODS = 64
+
+# req.get_remote_host() types
+REMOTE_HOST = 0
+REMOTE_NAME = 1
+REMOTE_NOLOOKUP = 2
+REMOTE_DOUBLE_REV = 3
+
+# req.proxyreq
+PROXYREQ_NONE = 0
+PROXYREQ_PROXY = 1
+PROXYREQ_REVERSE = 2
+PROXYREQ_RESPONSE = 3
+
+# indexes into req.finfo
+(FINFO_MODE, FINFO_INO, FINFO_DEV, FINFO_NLINK, FINFO_UID, FINFO_GID,
+ FINFO_SIZE, FINFO_ATIME, FINFO_MTIME, FINFO_CTIME, FINFO_FNAME,
+ FINFO_NAME) = range(12)
+
+# indexes into req.parsed_uri
+(URI_SCHEME, URI_HOSTINFO, URI_USER, URI_PASSWORD, URI_HOSTNAME, URI_PORT,
+ URI_PATH, URI_QUERY, URI_FRAGMENT) = range(9)
+
+# ap_mpm_query() codes
+AP_MPMQ_NOT_SUPPORTED = 0
+AP_MPMQ_STATIC = 1
+AP_MPMQ_DYNAMIC = 2
+AP_MPMQ_MAX_DAEMON_USED = 1
+AP_MPMQ_IS_THREADED = 2
+AP_MPMQ_IS_FORKED = 3
+AP_MPMQ_HARD_LIMIT_DAEMONS = 4
+AP_MPMQ_HARD_LIMIT_THREADS = 5
+AP_MPMQ_MAX_THREADS = 6
+AP_MPMQ_MIN_SPARE_DAEMONS = 7
+AP_MPMQ_MIN_SPARE_THREADS = 8
+AP_MPMQ_MAX_SPARE_DAEMONS = 9
+AP_MPMQ_MAX_SPARE_THREADS = 10
+AP_MPMQ_MAX_REQUESTS_DAEMON = 11
+AP_MPMQ_MAX_DAEMONS = 12
+AP_MPMQ_MPM_STATE = 13
+AP_MPMQ_IS_ASYNC = 14
+
+
+class SERVER_RETURN(Exception):
+    """Raise to end a handler with a status.
+
+    ``raise SERVER_RETURN(apache.HTTP_FORBIDDEN)`` returns that status;
+    ``raise SERVER_RETURN(apache.OK, 201)`` (or with the pair as one tuple)
+    ends the handler with OK and sets ``req.status`` to 201.
+    """
+
+
+# ----------------------------------------------------- module importing
+
+_mtimes = {}       # module name -> st_mtime_ns of its file when loaded
+
+
+def _file_mtime(module):
+    path = getattr(module, "__file__", None)
+    if not path:
+        return None
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _reload(module):
+    """Re-execute module from its source, ignoring any stale bytecode."""
+    path = getattr(module, "__file__", None)
+    if path and path.endswith(".py"):
+        try:
+            os.unlink(importlib.util.cache_from_source(path))
+        except (OSError, NotImplementedError, ValueError):
+            pass
+    importlib.invalidate_caches()
+    return importlib.reload(module)
+
+
+def import_module(module_name, autoreload=1, log=0, path=None):
+    """Import module_name, reloading it when its file changed on disk.
+
+    path: a list of directories searched first (the module is looked up
+    there even if a module of that name was imported from elsewhere).
+    """
+    module = sys.modules.get(module_name)
+    if module is not None and path:
+        found = getattr(module, "__file__", None)
+        if not found or os.path.dirname(found) not in path:
+            module = None
+            del sys.modules[module_name]
+    if module is None:
+        if path:
+            for directory in reversed(path):
+                if directory not in sys.path:
+                    sys.path.insert(0, directory)
+        importlib.invalidate_caches()
+        module = importlib.import_module(module_name)
+        _mtimes[module_name] = _file_mtime(module)
+        if log:
+            log_error("mod_python: imported %s" % module_name, APLOG_NOTICE)
+        return module
+    if autoreload:
+        mtime = _file_mtime(module)
+        if mtime is not None and mtime != _mtimes.get(module_name):
+            module = _reload(module)
+            _mtimes[module_name] = _file_mtime(module)
+            if log:
+                log_error("mod_python: reloaded %s" % module_name,
+                          APLOG_NOTICE)
+    return module
+
+
+# ----------------------------------------------------------- dispatching
+
+_FLAG_DEBUG = 1
+_FLAG_AUTORELOAD = 2
+_FLAG_SILENT = 4
+_FLAG_PDB = 8
+_SKIPPED = -100          # a PythonHandlerModule module lacks this phase
+
+_last_python_path = [None]
+
+
+def _set_python_path(text):
+    """PythonPath: evaluate the expression when its text changed."""
+    if text != _last_python_path[0]:
+        value = eval(text, {"sys": sys, "os": os})
+        if not isinstance(value, (list, tuple)):
+            raise TypeError("PythonPath %r gave %s, not a list"
+                            % (text, type(value).__name__))
+        sys.path[:] = list(value)
+        _last_python_path[0] = text
+
+
+def _default_object(phase):
+    return phase[len("Python"):].lower()
+
+
+def _resolve(req, module, object_path, silent):
+    """Walk object_path from module; instantiate classes met on the way."""
+    obj = module
+    for name in object_path.split("."):
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            if silent:
+                return None
+            raise AttributeError("module %r has no handler %r (looked up %r)"
+                                 % (module.__name__, object_path, name))
+        if isinstance(obj, type):
+            obj = obj(req)
+    return obj
+
+
+def _status_from_pair(req, value):
+    result, status = value
+    if result not in (OK, DONE) or type(status) is not int:
+        raise TypeError("status pair must be (apache.OK or apache.DONE, "
+                        "int), not %r" % (value,))
+    req.status = status
+    return result
+
+
+def _status(req, handler, result):
+    if type(result) is int:
+        return result
+    if isinstance(result, tuple) and len(result) == 2:
+        return _status_from_pair(req, result)
+    raise TypeError("handler %r returned %r; a handler must return an int "
+                    "status such as apache.OK" % (handler, result))
+
+
+def _status_from_server_return(req, exc):
+    args = exc.args
+    if len(args) == 1 and isinstance(args[0], tuple):
+        args = args[0]
+    if len(args) == 1 and type(args[0]) is int:
+        return args[0]
+    if len(args) == 2:
+        return _status_from_pair(req, args)
+    raise TypeError("SERVER_RETURN needs a status, or (apache.OK or "
+                    "apache.DONE, status), not %r" % (exc.args,))
+
+
+def _dispatch(req, phase, handler, directory, flags, python_path):
+    """Run one handler for the C module; returns an int status."""
+    try:
+        if python_path is not None:
+            _set_python_path(python_path)
+        if directory is not None and directory not in sys.path:
+            sys.path.insert(0, directory)
+        module_name, sep, object_path = handler.partition("::")
+        if not object_path:
+            object_path = _default_object(phase)
+        module = import_module(module_name, flags & _FLAG_AUTORELOAD)
+        obj = _resolve(req, module, object_path, flags & _FLAG_SILENT)
+        if obj is None:
+            return _SKIPPED
+        if flags & _FLAG_PDB:
+            import pdb
+            result = pdb.runcall(obj, req)
+        else:
+            result = obj(req)
+        return _status(req, handler, result)
+    except SERVER_RETURN as exc:
+        try:
+            return _status_from_server_return(req, exc)
+        except Exception:
+            return _report_error(req, phase, handler, flags & _FLAG_DEBUG)
+    except BaseException:
+        return _report_error(req, phase, handler, flags & _FLAG_DEBUG)
+
+
+def _report_error(req, phase, handler, debug):
+    """Log the current exception; with PythonDebug also send it."""
+    text = traceback.format_exc()
+    req.log_error("mod_python: exception in %s %s (interpreter %r, pid %d):"
+                  % (phase, handler, req.interpreter, os.getpid()),
+                  APLOG_ERR)
+    for line in text.rstrip("\n").split("\n"):
+        req.log_error("mod_python:   %s" % line, APLOG_ERR)
+    if not debug or phase in ("PythonLogHandler", "PythonCleanupHandler"):
+        return HTTP_INTERNAL_SERVER_ERROR
+    try:
+        if req.bytes_sent == 0:
+            req.status = HTTP_INTERNAL_SERVER_ERROR
+            req.content_type = "text/plain; charset=utf-8"
+            req.headers_out["X-Content-Type-Options"] = "nosniff"
+        req.write("\nMod_python error: %s %s\n\n%s" % (phase, handler, text))
+    except Exception:
+        return HTTP_INTERNAL_SERVER_ERROR
+    return DONE
+
+
+def _run_cleanups(req):
+    """Run the callables given to req.register_cleanup(), first to last."""
+    for callable_, data in req._take_cleanups():
+        try:
+            callable_(data)
+        except BaseException:
+            text = traceback.format_exc()
+            req.log_error("mod_python: exception in cleanup %r:" % (callable_,),
+                          APLOG_ERR)
+            for line in text.rstrip("\n").split("\n"):
+                req.log_error("mod_python:   %s" % line, APLOG_ERR)
+
+
+def _python_import(module_name):
+    """PythonImport: import a module at child start."""
+    import_module(module_name, autoreload=0)
+
+
+_exit_callbacks = []
+
+
+def _child_exit():
+    """The child process is exiting: run the registered callbacks."""
+    while _exit_callbacks:
+        callable_, data = _exit_callbacks.pop(0)
+        try:
+            callable_(data)
+        except BaseException:
+            for line in traceback.format_exc().rstrip("\n").split("\n"):
+                log_error("mod_python: " + line, APLOG_ERR)
+
+
+# ------------------------------------------------------------- helpers
+
+def allow_methods(req, *methods):
+    """Add method names to the Allow header of req (see req.allow_methods)."""
+    req.allow_methods(methods)
+
+
+def stat(path):
+    """os.stat, for code written against mod_python 3.x."""
+    return os.stat(path)

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install what a fresh Debian 12 machine needs to build and test mod_python.
+# (autoconf is not needed: ./configure is committed.)
+#
+# As root: installs the missing packages with apt-get (does nothing, quickly,
+# when everything is already installed).  As another user: prints the
+# command to run and exits 1 if anything is missing.
+set -e
+
+PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "install-deps: not a Debian-like system (no dpkg-query);" >&2
+    echo "install-deps: make sure these (or their equivalents) are installed: $PACKAGES" >&2
+    exit 0
+fi
+
+missing=
+for pkg in $PACKAGES; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case $status in
+        *" ok installed") ;;
+        *) missing="$missing $pkg" ;;
+    esac
+done
+missing=${missing# }
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all needed packages are installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: $missing" >&2
+    echo "install-deps: run this, then try again:" >&2
+    echo "    sudo apt-get install -y $missing" >&2
+    exit 1
+fi
+
+echo "install-deps: installing $missing"
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y $missing

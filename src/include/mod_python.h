@@ -1,0 +1,227 @@
+/*
+ * mod_python.h - declarations shared by every source file of mod_python.
+ *
+ * Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * Python.h must come first (it sets feature macros); then the httpd and APR
+ * headers.  Every .c file of the module includes only this header.
+ */
+#ifndef MOD_PYTHON_H
+#define MOD_PYTHON_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "http_connection.h"
+#include "ap_mpm.h"
+#include "util_filter.h"
+#include "util_script.h"
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "apr_hash.h"
+#include "apr_tables.h"
+#include "apr_thread_mutex.h"
+#include "apr_atomic.h"
+
+#ifndef MP_VERSION_STRING
+#define MP_VERSION_STRING "4.0.0"
+#endif
+
+#ifndef MP_PYTHON_EXECUTABLE
+#define MP_PYTHON_EXECUTABLE "/usr/bin/python3"
+#endif
+
+#define MP_MAIN_INTERPRETER "main_interpreter"
+
+extern module AP_MODULE_DECLARE_DATA python_module;
+
+/* ---------------------------------------------------------------- phases */
+
+/* The request phases, in the order Apache runs them. */
+typedef enum {
+    MP_PHASE_POST_READ_REQUEST,
+    MP_PHASE_TRANS,
+    MP_PHASE_HEADER_PARSER,
+    MP_PHASE_ACCESS,
+    MP_PHASE_AUTHEN,
+    MP_PHASE_AUTHZ,
+    MP_PHASE_TYPE,
+    MP_PHASE_FIXUP,
+    MP_PHASE_HANDLER,
+    MP_PHASE_LOG,
+    MP_PHASE_CLEANUP,
+    MP_PHASE_COUNT
+} mp_phase;
+
+/* "PythonHandler" etc.: the directive of each phase (index: mp_phase). */
+extern const char *const mp_phase_directives[MP_PHASE_COUNT];
+
+/* The phase a directive name stands for, or -1 (PythonInitHandler: -1). */
+int mp_phase_from_directive(const char *directive);
+
+/* ---------------------------------------------------------------- config */
+
+/* One handler of a Python*Handler line: "module[::object]". */
+typedef struct {
+    const char *handler;            /* the text as written */
+    const char *directive;          /* directive that registered it */
+    const char *directory;          /* prepended to sys.path, or NULL */
+    apr_array_header_t *extensions; /* "| .ext ..." (const char *), or NULL */
+    int silent;                     /* PythonHandlerModule: absent = skip */
+} mp_handler;
+
+/* Per-directory configuration (also the server-wide defaults). */
+typedef struct {
+    apr_array_header_t *handlers[MP_PHASE_COUNT]; /* mp_handler, or NULL */
+    apr_table_t *options;        /* PythonOption */
+    apr_table_t *directives;     /* the other Python* directives, for get_config */
+    const char *interpreter;     /* PythonInterpreter, or NULL */
+    const char *python_path;     /* PythonPath, or NULL */
+    int debug;                   /* -1: not set here */
+    int autoreload;
+    int interp_per_directory;
+    int interp_per_directive;
+    int enable_pdb;
+} mp_dir_config;
+
+/* PythonImport module interpreter */
+typedef struct {
+    const char *module;
+    const char *interpreter;
+} mp_import;
+
+/* Per-server configuration. */
+typedef struct {
+    apr_array_header_t *imports;  /* mp_import */
+    int optimize;                 /* PythonOptimize, -1: not set */
+} mp_server_config;
+
+/* ----------------------------------------------------------- interpreters */
+
+typedef struct mp_interp {
+    const char *name;
+    PyInterpreterState *istate;
+    PyObject *name_obj;                      /* name as a str of this interp */
+    PyObject *phase_objs[MP_PHASE_COUNT + 1];/* phase names; last: InitHandler */
+    PyObject *dispatch;                      /* apache._dispatch */
+    PyObject *run_cleanups;                  /* apache._run_cleanups */
+    PyObject *import_module;                 /* apache._python_import */
+} mp_interp;
+
+/* Start Python in this (child) process; returns 0 or -1 (logged). */
+int mp_python_init(apr_pool_t *pchild, server_rec *s);
+
+/* Find or create the named interpreter and take the GIL in it for this
+ * thread.  Returns NULL (logged against s, GIL not held) on failure. */
+mp_interp *mp_acquire_interpreter(const char *name, server_rec *s);
+
+/* Release the GIL taken by mp_acquire_interpreter. */
+void mp_release_interpreter(void);
+
+/* Call fn(interp, data) with the GIL held in every existing interpreter. */
+void mp_for_each_interpreter(void (*fn)(mp_interp *, void *), void *data);
+
+/* Number of Python calls in progress in this process. */
+extern volatile apr_uint32_t mp_calls_in_progress;
+
+/* Log the pending Python exception (with traceback) and clear it. */
+void mp_log_python_error(server_rec *s, const char *context);
+
+/* -------------------------------------------------------- request state */
+
+/* Reading the request body: one reader per request, whatever the
+ * interpreter.  Bytes read ahead by readline() wait in buffer. */
+typedef struct {
+    int setup_done;
+    int can_read;
+    int eof;
+    char *buffer;
+    apr_size_t buffer_len;
+    apr_size_t buffer_pos;
+} mp_read_state;
+
+/* What mod_python keeps about one request_rec (r->request_config). */
+typedef struct mp_request_state {
+    mp_read_state reading;
+    request_rec *r;
+    apr_array_header_t *objects;  /* mp_request_link: one per interpreter */
+    apr_array_header_t *dynamic;  /* mp_dynamic_handler: req.add_handler */
+    int cleanup_registered;
+    int current_phase;            /* phase running now, or -1 */
+    const char *current_directory;/* directory of the running handler */
+} mp_request_state;
+
+typedef struct {
+    mp_interp *interp;
+    PyObject *request;            /* mp_request object */
+} mp_request_link;
+
+typedef struct {
+    int phase;
+    mp_handler handler;
+} mp_dynamic_handler;
+
+mp_request_state *mp_request_state_get(request_rec *r);
+void mp_request_state_register_cleanup(mp_request_state *state);
+
+/* -------------------------------------------------------- python types */
+
+/* The request object (req). */
+typedef struct {
+    PyObject_HEAD
+    request_rec *r;              /* NULL once the request is over */
+    PyObject *dict;              /* attributes set by handlers */
+    PyObject *phase;             /* str: the phase running now */
+    PyObject *interpreter;       /* str */
+    PyObject *connection;        /* cached conn object */
+    PyObject *cleanups;          /* list of (callable, data), or NULL */
+    PyObject *content_type_set;  /* Py_True once content_type assigned */
+    mp_request_state *state;
+    mp_interp *interp;
+} mp_request;
+
+extern PyTypeObject mp_request_type;
+extern PyTypeObject mp_table_type;
+extern PyTypeObject mp_conn_type;
+extern PyTypeObject mp_server_type;
+
+PyObject *mp_request_new(request_rec *r, mp_request_state *state);
+void mp_request_invalidate(mp_request *req);
+/* False once the request/connection behind a request or conn object is
+ * gone (other objects: always true). */
+int mp_owner_alive(PyObject *owner);
+
+/* A table object viewing t, copying into pool; while owner (a request or
+ * connection object, may be NULL) is alive, t and pool are. */
+PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner);
+/* New owned table.  */
+PyObject *mp_table_new_empty(void);
+/* The apr_table_t behind a table object, or NULL (TypeError set). */
+apr_table_t *mp_table_get(PyObject *obj);
+
+/* The conn object; owner (a request object, or NULL for a connection
+ * handler's own connection) bounds its lifetime. */
+PyObject *mp_conn_new(conn_rec *c, PyObject *owner);
+void mp_conn_invalidate(PyObject *conn);
+int mp_owner_alive_conn(PyObject *conn);
+PyObject *mp_server_new(server_rec *s);
+
+/* str <-> bytes as DESIGN.md says: UTF-8 with surrogateescape. */
+PyObject *mp_str(const char *s);          /* NULL s -> None */
+PyObject *mp_str_or_empty(const char *s); /* NULL s -> "" */
+/* Copy a str/bytes value into pool p; NULL + exception on error (also
+ * when the value contains a NUL byte). */
+const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
+                                const char *what);
+
+/* The built-in _apache module. */
+PyObject *mp_init_apache_module(void);
+
+#endif /* MOD_PYTHON_H */

@@ -1,0 +1,388 @@
+/*
+ * interpreters.c - Python start-up and the named-interpreter registry.
+ *
+ * Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * Python is started in each child process (child_init), never in the
+ * Apache parent: the parent stays free of Python state, so graceful
+ * restarts cannot leak or crash in it, and a child's exit never waits for
+ * Python threads.  See Doc/ for the measurements behind this choice.
+ *
+ * Thread states: every (OS thread, interpreter) pair gets its own
+ * PyThreadState, created on first use and kept in a thread-local list; it
+ * is used by that thread only.  Lock order: create_mutex, then the GIL;
+ * registry_mutex is only ever held for a hash lookup or insert, never
+ * while waiting for anything else.
+ */
+#include "mod_python.h"
+
+APLOG_USE_MODULE(python);
+
+/* This thread's thread states, one per interpreter it has entered. */
+typedef struct mp_tstate_link {
+    PyInterpreterState *istate;
+    PyThreadState *tstate;
+    struct mp_tstate_link *next;
+} mp_tstate_link;
+
+static __thread mp_tstate_link *thread_states;
+
+static apr_hash_t *registry;            /* name -> mp_interp */
+static apr_pool_t *registry_pool;
+static apr_thread_mutex_t *registry_mutex;
+static apr_thread_mutex_t *create_mutex;
+static PyInterpreterState *main_istate;
+static server_rec *main_server;
+
+volatile apr_uint32_t mp_calls_in_progress;
+
+static const char *const phase_names_extra = "PythonInitHandler";
+
+/* Remember that this thread owns tstate for istate. */
+static int remember_thread_state(PyInterpreterState *istate,
+                                 PyThreadState *tstate)
+{
+    mp_tstate_link *link = malloc(sizeof(*link));
+
+    if (link == NULL) {
+        return -1;
+    }
+    link->istate = istate;
+    link->tstate = tstate;
+    link->next = thread_states;
+    thread_states = link;
+    return 0;
+}
+
+/* Take the GIL in istate with this thread's own thread state. */
+static int enter_interpreter(PyInterpreterState *istate)
+{
+    mp_tstate_link *link;
+    PyThreadState *tstate = NULL;
+
+    for (link = thread_states; link != NULL; link = link->next) {
+        if (link->istate == istate) {
+            tstate = link->tstate;
+            break;
+        }
+    }
+    if (tstate == NULL) {
+        tstate = PyThreadState_New(istate);
+        if (tstate == NULL) {
+            return -1;
+        }
+        if (remember_thread_state(istate, tstate) != 0) {
+            PyThreadState_Clear(tstate);
+            PyThreadState_Delete(tstate);
+            return -1;
+        }
+    }
+    PyEval_RestoreThread(tstate);
+    return 0;
+}
+
+void mp_release_interpreter(void)
+{
+    (void)PyEval_SaveThread();
+}
+
+void mp_log_python_error(server_rec *s, const char *context)
+{
+    PyObject *type, *value, *tb, *lines = NULL, *traceback = NULL;
+    Py_ssize_t i, n;
+
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        return;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s", context);
+    traceback = PyImport_ImportModule("traceback");
+    if (traceback != NULL) {
+        lines = PyObject_CallMethod(traceback, "format_exception", "OOO",
+                                    type, value ? value : Py_None,
+                                    tb ? tb : Py_None);
+    }
+    if (lines != NULL && PyList_Check(lines)) {
+        n = PyList_GET_SIZE(lines);
+        for (i = 0; i < n; i++) {
+            const char *line = PyUnicode_AsUTF8(PyList_GET_ITEM(lines, i));
+            if (line == NULL) {
+                PyErr_Clear();
+                continue;
+            }
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s", line);
+        }
+    }
+    else {
+        PyErr_Clear();
+    }
+    Py_XDECREF(lines);
+    Py_XDECREF(traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
+/* Fill interp's cached objects; called with the GIL held in interp. */
+static int setup_interpreter(mp_interp *interp, server_rec *s)
+{
+    PyObject *apache;
+    int i;
+
+    interp->name_obj = PyUnicode_FromString(interp->name);
+    if (interp->name_obj == NULL) {
+        goto error;
+    }
+    for (i = 0; i < MP_PHASE_COUNT; i++) {
+        interp->phase_objs[i] = PyUnicode_InternFromString(
+            mp_phase_directives[i]);
+        if (interp->phase_objs[i] == NULL) {
+            goto error;
+        }
+    }
+    interp->phase_objs[MP_PHASE_COUNT] =
+        PyUnicode_InternFromString(phase_names_extra);
+    if (interp->phase_objs[MP_PHASE_COUNT] == NULL) {
+        goto error;
+    }
+    apache = PyImport_ImportModule("mod_python.apache");
+    if (apache == NULL) {
+        goto error;
+    }
+    interp->dispatch = PyObject_GetAttrString(apache, "_dispatch");
+    interp->run_cleanups = PyObject_GetAttrString(apache, "_run_cleanups");
+    interp->import_module = PyObject_GetAttrString(apache, "_python_import");
+    Py_DECREF(apache);
+    if (interp->dispatch == NULL || interp->run_cleanups == NULL
+        || interp->import_module == NULL) {
+        goto error;
+    }
+    return 0;
+
+error:
+    mp_log_python_error(s, apr_psprintf(registry_pool,
+        "cannot set up interpreter '%s' (is the mod_python package on "
+        "sys.path of %s?)", interp->name, MP_PYTHON_EXECUTABLE));
+    return -1;
+}
+
+static mp_interp *registry_lookup(const char *name)
+{
+    mp_interp *interp;
+
+    apr_thread_mutex_lock(registry_mutex);
+    interp = apr_hash_get(registry, name, APR_HASH_KEY_STRING);
+    apr_thread_mutex_unlock(registry_mutex);
+    return interp;
+}
+
+static void registry_insert(mp_interp *interp)
+{
+    apr_thread_mutex_lock(registry_mutex);
+    apr_hash_set(registry, interp->name, APR_HASH_KEY_STRING, interp);
+    apr_thread_mutex_unlock(registry_mutex);
+}
+
+/* Create a sub-interpreter; returns it with the GIL held, or NULL. */
+static mp_interp *create_interpreter(const char *name, server_rec *s)
+{
+    mp_interp *interp;
+    PyThreadState *tstate;
+
+    apr_thread_mutex_lock(create_mutex);
+    interp = registry_lookup(name);
+    if (interp != NULL) {
+        apr_thread_mutex_unlock(create_mutex);
+        if (enter_interpreter(interp->istate) != 0) {
+            return NULL;
+        }
+        return interp;
+    }
+    if (enter_interpreter(main_istate) != 0) {
+        apr_thread_mutex_unlock(create_mutex);
+        return NULL;
+    }
+    tstate = Py_NewInterpreter();
+    if (tstate == NULL) {
+        /* Py_NewInterpreter restored the main thread state on failure */
+        (void)PyEval_SaveThread();
+        apr_thread_mutex_unlock(create_mutex);
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "mod_python: cannot create interpreter '%s'", name);
+        return NULL;
+    }
+    interp = apr_pcalloc(registry_pool, sizeof(*interp));
+    interp->name = apr_pstrdup(registry_pool, name);
+    interp->istate = PyThreadState_GetInterpreter(tstate);
+    if (remember_thread_state(interp->istate, tstate) != 0
+        || setup_interpreter(interp, s) != 0) {
+        /* keep the broken interpreter out of the registry; it is not
+         * reused, and its memory stays until the child exits */
+        (void)PyEval_SaveThread();
+        apr_thread_mutex_unlock(create_mutex);
+        return NULL;
+    }
+    registry_insert(interp);
+    apr_thread_mutex_unlock(create_mutex);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "mod_python: created interpreter '%s' in pid %d",
+                 name, (int)getpid());
+    return interp;
+}
+
+mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
+{
+    mp_interp *interp;
+
+    if (registry == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "mod_python: Python is not initialised in this process");
+        return NULL;
+    }
+    interp = registry_lookup(name);
+    if (interp != NULL) {
+        if (enter_interpreter(interp->istate) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                         "mod_python: cannot create a thread state for "
+                         "interpreter '%s'", name);
+            return NULL;
+        }
+        return interp;
+    }
+    return create_interpreter(name, s);
+}
+
+void mp_for_each_interpreter(void (*fn)(mp_interp *, void *), void *data)
+{
+    apr_hash_index_t *hi;
+    apr_array_header_t *all;
+    int i;
+
+    if (registry == NULL) {
+        return;
+    }
+    all = apr_array_make(registry_pool, 4, sizeof(mp_interp *));
+    apr_thread_mutex_lock(registry_mutex);
+    for (hi = apr_hash_first(NULL, registry); hi; hi = apr_hash_next(hi)) {
+        APR_ARRAY_PUSH(all, mp_interp *) = apr_hash_this_val(hi);
+    }
+    apr_thread_mutex_unlock(registry_mutex);
+    for (i = 0; i < all->nelts; i++) {
+        mp_interp *interp = APR_ARRAY_IDX(all, i, mp_interp *);
+        if (enter_interpreter(interp->istate) == 0) {
+            fn(interp, data);
+            mp_release_interpreter();
+        }
+    }
+}
+
+/* Process exit: let each interpreter run its exit callbacks. */
+static void child_exit_one(mp_interp *interp, void *data)
+{
+    PyObject *apache, *result;
+
+    (void)data;
+    apache = PyImport_ImportModule("mod_python.apache");
+    if (apache == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    result = PyObject_CallMethod(apache, "_child_exit", NULL);
+    if (result == NULL) {
+        mp_log_python_error(main_server, apr_psprintf(registry_pool,
+            "error at child exit in interpreter '%s'", interp->name));
+    }
+    Py_XDECREF(result);
+    Py_DECREF(apache);
+}
+
+static apr_status_t child_exit(void *data)
+{
+    (void)data;
+    /* A request still running Python (a prefork child dying from a signal
+     * while in a handler, or a worker thread that did not finish) may hold
+     * the GIL: leave Python alone rather than hang the exit. */
+    if (apr_atomic_read32(&mp_calls_in_progress) != 0) {
+        return APR_SUCCESS;
+    }
+    mp_for_each_interpreter(child_exit_one, NULL);
+    /* Py_FinalizeEx is deliberately not called: the process is about to
+     * exit, and finalisation can block on threads started by handlers. */
+    registry = NULL;
+    return APR_SUCCESS;
+}
+
+int mp_python_init(apr_pool_t *pchild, server_rec *s)
+{
+    mp_server_config *sconf = ap_get_module_config(s->module_config,
+                                                   &python_module);
+    PyConfig config;
+    PyStatus status;
+    mp_interp *interp;
+
+    main_server = s;
+    if (apr_pool_create(&registry_pool, pchild) != APR_SUCCESS
+        || apr_thread_mutex_create(&registry_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   registry_pool) != APR_SUCCESS
+        || apr_thread_mutex_create(&create_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   registry_pool) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "mod_python: cannot allocate the interpreter registry");
+        return -1;
+    }
+
+    if (PyImport_AppendInittab("_apache", mp_init_apache_module) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "mod_python: cannot register the _apache module");
+        return -1;
+    }
+
+    PyConfig_InitPythonConfig(&config);
+    config.install_signal_handlers = 0;  /* signals belong to Apache */
+    config.parse_argv = 0;
+    config.optimization_level = sconf->optimize > 0 ? sconf->optimize : 0;
+    /* Pin the prefix to the Python we were built against, whatever
+     * python3 comes first on the PATH httpd was started with. */
+    status = PyConfig_SetBytesString(&config, &config.program_name,
+                                     MP_PYTHON_EXECUTABLE);
+    if (PyStatus_Exception(status)) {
+        goto error;
+    }
+    status = Py_InitializeFromConfig(&config);
+    if (PyStatus_Exception(status)) {
+        goto error;
+    }
+    PyConfig_Clear(&config);
+
+    main_istate = PyInterpreterState_Main();
+    if (remember_thread_state(main_istate, PyThreadState_Get()) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_python: out of memory");
+        (void)PyEval_SaveThread();
+        return -1;
+    }
+    interp = apr_pcalloc(registry_pool, sizeof(*interp));
+    interp->name = MP_MAIN_INTERPRETER;
+    interp->istate = main_istate;
+    if (setup_interpreter(interp, s) != 0) {
+        (void)PyEval_SaveThread();
+        return -1;
+    }
+    registry = apr_hash_make(registry_pool);
+    registry_insert(interp);
+    (void)PyEval_SaveThread();
+
+    apr_pool_cleanup_register(pchild, NULL, child_exit, apr_pool_cleanup_null);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "mod_python: Python %s started in pid %d",
+                 Py_GetVersion(), (int)getpid());
+    return 0;
+
+error:
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                 "mod_python: cannot start Python (%s): %s",
+                 MP_PYTHON_EXECUTABLE,
+                 status.err_msg ? status.err_msg : "unknown error");
+    PyConfig_Clear(&config);
+    return -1;
+}

@@ -1,0 +1,853 @@
+/*
+ * mod_python.c - the module record, configuration and request hooks.
+ *
+ * Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * Read this file top to bottom as the table of contents of the module:
+ * configuration structures and their merge, the directive handlers, the
+ * code that runs the Python handlers of one phase, one hook per phase,
+ * and at the end the directive table, hook registration and module record.
+ */
+#include "mod_python.h"
+
+
+const char *const mp_phase_directives[MP_PHASE_COUNT] = {
+    "PythonPostReadRequestHandler",
+    "PythonTransHandler",
+    "PythonHeaderParserHandler",
+    "PythonAccessHandler",
+    "PythonAuthenHandler",
+    "PythonAuthzHandler",
+    "PythonTypeHandler",
+    "PythonFixupHandler",
+    "PythonHandler",
+    "PythonLogHandler",
+    "PythonCleanupHandler",
+};
+
+int mp_phase_from_directive(const char *directive)
+{
+    int i;
+
+    for (i = 0; i < MP_PHASE_COUNT; i++) {
+        if (strcasecmp(directive, mp_phase_directives[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------ configuration */
+
+static void *create_dir_config(apr_pool_t *p, char *dir)
+{
+    mp_dir_config *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)dir;
+    conf->options = apr_table_make(p, 2);
+    conf->directives = apr_table_make(p, 2);
+    conf->debug = -1;
+    conf->autoreload = -1;
+    conf->interp_per_directory = -1;
+    conf->interp_per_directive = -1;
+    conf->enable_pdb = -1;
+    return conf;
+}
+
+#define MERGE_INT(field) conf->field = add->field != -1 ? add->field : base->field
+#define MERGE_PTR(field) conf->field = add->field ? add->field : base->field
+
+/* Inner sections override the handler list of a phase they set, and add
+ * to the options and directives of the outer ones. */
+static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+{
+    mp_dir_config *base = basev, *add = addv;
+    mp_dir_config *conf = apr_pcalloc(p, sizeof(*conf));
+    int i;
+
+    for (i = 0; i < MP_PHASE_COUNT; i++) {
+        MERGE_PTR(handlers[i]);
+    }
+    conf->options = apr_table_overlay(p, base->options, add->options);
+    apr_table_compress(conf->options, APR_OVERLAP_TABLES_SET);
+    conf->directives = apr_table_overlay(p, base->directives, add->directives);
+    apr_table_compress(conf->directives, APR_OVERLAP_TABLES_SET);
+    MERGE_PTR(interpreter);
+    MERGE_PTR(python_path);
+    MERGE_INT(debug);
+    MERGE_INT(autoreload);
+    MERGE_INT(interp_per_directory);
+    MERGE_INT(interp_per_directive);
+    MERGE_INT(enable_pdb);
+    return conf;
+}
+
+static void *create_server_config(apr_pool_t *p, server_rec *s)
+{
+    mp_server_config *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->imports = apr_array_make(p, 2, sizeof(mp_import));
+    conf->optimize = -1;
+    return conf;
+}
+
+static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
+{
+    mp_server_config *base = basev, *add = addv;
+    mp_server_config *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->imports = apr_array_append(p, base->imports, add->imports);
+    MERGE_INT(optimize);
+    return conf;
+}
+
+/* ---------------------------------------------------------- directives */
+
+/* The directory a directive applies to, for sys.path and
+ * PythonInterpPerDirective: the <Directory> path or the .htaccess
+ * directory; NULL at server level and inside <Location>. */
+static const char *directive_directory(cmd_parms *cmd)
+{
+    const ap_directive_t *d;
+
+    if (cmd->path == NULL) {
+        return NULL;
+    }
+    for (d = cmd->directive ? cmd->directive->parent : NULL; d; d = d->parent) {
+        if (strncasecmp(d->directive, "<Location", 9) == 0) {
+            return NULL;
+        }
+        if (strncasecmp(d->directive, "<Files", 6) == 0) {
+            continue;   /* look for an enclosing <Directory> */
+        }
+        if (strncasecmp(d->directive, "<Directory", 10) == 0) {
+            const char *args = d->args;
+            const char *path = ap_getword_conf(cmd->temp_pool, &args);
+            char *end;
+
+            path = apr_pstrdup(cmd->pool, path);
+            end = strrchr(path, '>');
+            if (end != NULL && end[1] == '\0') {
+                *end = '\0';
+            }
+            if (*path && path[strlen(path) - 1] != '/') {
+                path = apr_pstrcat(cmd->pool, path, "/", NULL);
+            }
+            return path;
+        }
+        if (strncasecmp(d->directive, "<VirtualHost", 12) == 0) {
+            return NULL;
+        }
+    }
+    return cmd->path;   /* .htaccess: the directory of the file */
+}
+
+static int handler_text_valid(const char *text)
+{
+    const char *sep = strstr(text, "::");
+    const char *p;
+
+    if (*text == '\0' || *text == ':' || *text == '.') {
+        return 0;
+    }
+    for (p = text; *p; p++) {
+        if (sep && p == sep) {
+            p++;
+            continue;
+        }
+        if (!(apr_isalnum((unsigned char)*p) || *p == '_' || *p == '.')) {
+            return 0;
+        }
+    }
+    return sep == NULL || sep[2] != '\0';
+}
+
+static void add_handler_entry(cmd_parms *cmd, mp_dir_config *conf, int phase,
+                              const char *handler, const char *directive,
+                              apr_array_header_t *extensions, int silent)
+{
+    mp_handler *h;
+
+    if (conf->handlers[phase] == NULL) {
+        conf->handlers[phase] = apr_array_make(cmd->pool, 1, sizeof(mp_handler));
+    }
+    h = apr_array_push(conf->handlers[phase]);
+    h->handler = handler;
+    h->directive = directive;
+    h->directory = directive_directory(cmd);
+    h->extensions = extensions;
+    h->silent = silent;
+}
+
+/* Python*Handler handler [handler ...] [| .ext [.ext ...]] */
+static const char *set_phase_handler(cmd_parms *cmd, void *mconfig,
+                                     const char *args)
+{
+    mp_dir_config *conf = mconfig;
+    const char *directive = cmd->cmd->name;
+    apr_array_header_t *handlers = apr_array_make(cmd->temp_pool, 2,
+                                                  sizeof(char *));
+    apr_array_header_t *extensions = NULL;
+    int phase = (int)(apr_uintptr_t)cmd->info;
+    const char *word;
+    int i;
+
+    if (phase == MP_PHASE_POST_READ_REQUEST || phase == MP_PHASE_TRANS) {
+        const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+        if (err != NULL) {
+            return err;
+        }
+    }
+    if (phase == -1) {  /* PythonInitHandler */
+        phase = cmd->path == NULL ? MP_PHASE_POST_READ_REQUEST
+                                  : MP_PHASE_HEADER_PARSER;
+    }
+    while (*(word = ap_getword_conf(cmd->pool, &args)) != '\0') {
+        if (strcmp(word, "|") == 0) {
+            extensions = apr_array_make(cmd->pool, 2, sizeof(char *));
+            continue;
+        }
+        if (extensions != NULL) {
+            if (word[0] != '.' || word[1] == '\0') {
+                return apr_psprintf(cmd->pool, "%s: '%s' is not a file "
+                                    "extension (expected .ext after |)",
+                                    directive, word);
+            }
+            APR_ARRAY_PUSH(extensions, const char *) = word;
+            continue;
+        }
+        if (!handler_text_valid(word)) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a handler "
+                                "(expected module[::object])", directive, word);
+        }
+        APR_ARRAY_PUSH(handlers, const char *) = word;
+    }
+    if (handlers->nelts == 0) {
+        return apr_psprintf(cmd->pool, "%s needs at least one handler "
+                            "(module[::object])", directive);
+    }
+    if (extensions != NULL && extensions->nelts == 0) {
+        return apr_psprintf(cmd->pool, "%s: expected file extensions after |",
+                            directive);
+    }
+    for (i = 0; i < handlers->nelts; i++) {
+        add_handler_entry(cmd, conf, phase, APR_ARRAY_IDX(handlers, i, char *),
+                          directive, extensions, 0);
+    }
+    return NULL;
+}
+
+/* PythonHandlerModule module: module::<phase default> for every phase. */
+static const char *set_handler_module(cmd_parms *cmd, void *mconfig,
+                                      const char *module)
+{
+    mp_dir_config *conf = mconfig;
+    int phase;
+
+    if (!handler_text_valid(module) || strstr(module, "::") != NULL) {
+        return apr_psprintf(cmd->pool, "PythonHandlerModule: '%s' is not a "
+                            "module name", module);
+    }
+    for (phase = 0; phase < MP_PHASE_COUNT; phase++) {
+        if ((phase == MP_PHASE_POST_READ_REQUEST || phase == MP_PHASE_TRANS)
+            && cmd->path != NULL) {
+            continue;
+        }
+        add_handler_entry(cmd, conf, phase, module, mp_phase_directives[phase],
+                          NULL, 1);
+    }
+    return NULL;
+}
+
+/* On/Off directives, stored at the offset in cmd->info. */
+static const char *set_dir_flag(cmd_parms *cmd, void *mconfig, int on)
+{
+    mp_dir_config *conf = mconfig;
+    int *field = (int *)((char *)conf + (apr_uintptr_t)cmd->info);
+
+    *field = on;
+    apr_table_set(conf->directives, cmd->cmd->name, on ? "1" : "0");
+    return NULL;
+}
+
+static const char *set_interpreter(cmd_parms *cmd, void *mconfig,
+                                   const char *name)
+{
+    mp_dir_config *conf = mconfig;
+
+    if (*name == '\0') {
+        return "PythonInterpreter needs a non-empty interpreter name";
+    }
+    conf->interpreter = name;
+    apr_table_set(conf->directives, cmd->cmd->name, name);
+    return NULL;
+}
+
+static const char *set_python_path(cmd_parms *cmd, void *mconfig,
+                                   const char *path)
+{
+    mp_dir_config *conf = mconfig;
+
+    if (*path == '\0') {
+        return "PythonPath needs a Python expression giving a list, "
+               "e.g. PythonPath \"sys.path+['/mydir']\"";
+    }
+    conf->python_path = path;
+    apr_table_set(conf->directives, cmd->cmd->name, path);
+    return NULL;
+}
+
+static const char *set_option(cmd_parms *cmd, void *mconfig,
+                              const char *key, const char *value)
+{
+    mp_dir_config *conf = mconfig;
+
+    (void)cmd;
+    if (value == NULL) {
+        apr_table_unset(conf->options, key);   /* "PythonOption key" unsets */
+    }
+    else {
+        apr_table_set(conf->options, key, value);
+    }
+    return NULL;
+}
+
+static const char *set_import(cmd_parms *cmd, void *mconfig,
+                              const char *module, const char *interpreter)
+{
+    mp_server_config *sconf = ap_get_module_config(cmd->server->module_config,
+                                                   &python_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    mp_import *imp;
+
+    (void)mconfig;
+    if (err != NULL) {
+        return err;
+    }
+    if (!handler_text_valid(module) || strstr(module, "::") != NULL) {
+        return apr_psprintf(cmd->pool, "PythonImport: '%s' is not a module "
+                            "name", module);
+    }
+    imp = apr_array_push(sconf->imports);
+    imp->module = module;
+    imp->interpreter = interpreter;
+    return NULL;
+}
+
+static const char *set_optimize(cmd_parms *cmd, void *mconfig, int on)
+{
+    mp_server_config *sconf = ap_get_module_config(cmd->server->module_config,
+                                                   &python_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)mconfig;
+    if (err != NULL) {
+        return err;
+    }
+    sconf->optimize = on;
+    return NULL;
+}
+
+/* ----------------------------------------------------- request state */
+
+mp_request_state *mp_request_state_get(request_rec *r)
+{
+    mp_request_state *state = ap_get_module_config(r->request_config,
+                                                   &python_module);
+
+    if (state == NULL) {
+        state = apr_pcalloc(r->pool, sizeof(*state));
+        state->r = r;
+        state->current_phase = -1;
+        ap_set_module_config(r->request_config, &python_module, state);
+    }
+    return state;
+}
+
+/* The interpreter name for handler h (manual 4.1 and 5.4.4-5.4.6). */
+static const char *select_interpreter(request_rec *r, mp_dir_config *conf,
+                                      const mp_handler *h, int phase)
+{
+    if (conf->interpreter != NULL) {
+        return conf->interpreter;
+    }
+    if (conf->interp_per_directory > 0) {
+        if (phase <= MP_PHASE_TRANS || r->filename == NULL) {
+            return MP_MAIN_INTERPRETER;
+        }
+        if (r->finfo.filetype == APR_DIR) {
+            size_t len = strlen(r->filename);
+            return len && r->filename[len - 1] == '/'
+                   ? r->filename : apr_pstrcat(r->pool, r->filename, "/", NULL);
+        }
+        return ap_make_dirstr_parent(r->pool, r->filename);
+    }
+    if (conf->interp_per_directive > 0 && h->directory != NULL) {
+        return h->directory;
+    }
+    return r->server->server_hostname ? r->server->server_hostname
+                                      : MP_MAIN_INTERPRETER;
+}
+
+/* Does h's "| .ext" list allow r->filename? */
+static int extension_matches(request_rec *r, const mp_handler *h)
+{
+    const char *base, *dot;
+    int i;
+
+    if (h->extensions == NULL) {
+        return 1;
+    }
+    if (r->filename == NULL) {
+        return 0;
+    }
+    base = strrchr(r->filename, '/');
+    dot = strrchr(base ? base : r->filename, '.');
+    if (dot == NULL) {
+        return 0;
+    }
+    for (i = 0; i < h->extensions->nelts; i++) {
+        if (strcmp(dot, APR_ARRAY_IDX(h->extensions, i, const char *)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The request object of interp for this request, created on first use.
+ * Called with the GIL held.  Returns a borrowed reference. */
+static PyObject *request_object(mp_request_state *state, mp_interp *interp)
+{
+    mp_request_link *link;
+    PyObject *req;
+    int i;
+
+    if (state->objects == NULL) {
+        state->objects = apr_array_make(state->r->pool, 1,
+                                        sizeof(mp_request_link));
+    }
+    for (i = 0; i < state->objects->nelts; i++) {
+        link = &APR_ARRAY_IDX(state->objects, i, mp_request_link);
+        if (link->interp == interp) {
+            return link->request;
+        }
+    }
+    req = mp_request_new(state->r, state);
+    if (req == NULL) {
+        return NULL;
+    }
+    ((mp_request *)req)->interpreter = Py_NewRef(interp->name_obj);
+    ((mp_request *)req)->interp = interp;
+    link = apr_array_push(state->objects);
+    link->interp = interp;
+    link->request = req;
+    mp_request_state_register_cleanup(state);
+    return req;
+}
+
+#define MP_FLAG_DEBUG      1
+#define MP_FLAG_AUTORELOAD 2
+#define MP_FLAG_SILENT     4
+#define MP_FLAG_PDB        8
+#define MP_SKIPPED       (-100)  /* apache._dispatch: silent handler absent */
+
+/* Run one handler; returns its status (or MP_SKIPPED). */
+static int call_handler(request_rec *r, mp_request_state *state,
+                        mp_dir_config *conf, const mp_handler *h, int phase)
+{
+    const char *name = select_interpreter(r, conf, h, phase);
+    mp_interp *interp;
+    PyObject *req, *args[6], *result = NULL;
+    long status = HTTP_INTERNAL_SERVER_ERROR;
+    int flags = 0;
+    int phase_index;
+
+    apr_atomic_inc32(&mp_calls_in_progress);
+    interp = mp_acquire_interpreter(name, r->server);
+    if (interp == NULL) {
+        apr_atomic_dec32(&mp_calls_in_progress);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    req = request_object(state, interp);
+    if (req == NULL) {
+        mp_log_python_error(r->server, "cannot create the request object");
+        goto done;
+    }
+    phase_index = strcmp(h->directive, "PythonInitHandler") == 0
+                  ? MP_PHASE_COUNT : phase;
+    Py_XSETREF(((mp_request *)req)->phase,
+               Py_NewRef(interp->phase_objs[phase_index]));
+    state->current_phase = phase;
+    state->current_directory = h->directory;
+
+    if (conf->debug > 0) {
+        flags |= MP_FLAG_DEBUG;
+    }
+    if (conf->autoreload != 0) {
+        flags |= MP_FLAG_AUTORELOAD;
+    }
+    if (h->silent) {
+        flags |= MP_FLAG_SILENT;
+    }
+    if (conf->enable_pdb > 0 && ap_exists_config_define("ONE_PROCESS")) {
+        flags |= MP_FLAG_PDB;
+    }
+    args[0] = req;
+    args[1] = interp->phase_objs[phase_index];
+    args[2] = PyUnicode_FromString(h->handler);
+    args[3] = h->directory ? mp_str(h->directory) : Py_NewRef(Py_None);
+    args[4] = PyLong_FromLong(flags);
+    args[5] = conf->python_path ? mp_str(conf->python_path)
+                                : Py_NewRef(Py_None);
+    if (args[2] && args[3] && args[4] && args[5]) {
+        result = PyObject_Vectorcall(interp->dispatch, args, 6, NULL);
+    }
+    Py_XDECREF(args[2]);
+    Py_XDECREF(args[3]);
+    Py_XDECREF(args[4]);
+    Py_XDECREF(args[5]);
+    if (result == NULL) {
+        mp_log_python_error(r->server, apr_psprintf(r->pool,
+            "internal error dispatching %s %s", mp_phase_directives[phase],
+            h->handler));
+        goto done;
+    }
+    status = PyLong_AsLong(result);
+    if (status == -1 && PyErr_Occurred()) {
+        mp_log_python_error(r->server, "apache._dispatch returned a non-int");
+        status = HTTP_INTERNAL_SERVER_ERROR;
+    }
+    Py_DECREF(result);
+
+done:
+    state->current_phase = -1;
+    mp_release_interpreter();
+    apr_atomic_dec32(&mp_calls_in_progress);
+    return (int)status;
+}
+
+/* Run the handlers of one phase: the configured ones, then those added by
+ * req.add_handler().  The first status other than OK ends the chain. */
+static int run_phase(request_rec *r, int phase)
+{
+    mp_dir_config *conf = ap_get_module_config(r->per_dir_config,
+                                               &python_module);
+    mp_request_state *state = ap_get_module_config(r->request_config,
+                                                   &python_module);
+    apr_array_header_t *configured = conf->handlers[phase];
+    int ran = 0, i, status;
+
+    if (configured == NULL && (state == NULL || state->dynamic == NULL)) {
+        return DECLINED;
+    }
+    if (state == NULL) {
+        state = mp_request_state_get(r);
+    }
+    for (i = 0; configured != NULL && i < configured->nelts; i++) {
+        const mp_handler *h = &APR_ARRAY_IDX(configured, i, mp_handler);
+        if (!extension_matches(r, h)) {
+            continue;
+        }
+        status = call_handler(r, state, conf, h, phase);
+        if (status == MP_SKIPPED) {
+            continue;
+        }
+        ran = 1;
+        if (status != OK) {
+            return status;
+        }
+    }
+    /* handlers may add handlers: re-read nelts on every turn */
+    for (i = 0; state->dynamic != NULL && i < state->dynamic->nelts; i++) {
+        mp_dynamic_handler dyn = APR_ARRAY_IDX(state->dynamic, i,
+                                               mp_dynamic_handler);
+        if (dyn.phase != phase) {
+            continue;
+        }
+        status = call_handler(r, state, conf, &dyn.handler, phase);
+        if (status == MP_SKIPPED) {
+            continue;
+        }
+        ran = 1;
+        if (status != OK) {
+            return status;
+        }
+    }
+    return ran ? OK : DECLINED;
+}
+
+/* r->pool cleanup: callables of req.register_cleanup(), then
+ * PythonCleanupHandler, then the request objects are invalidated. */
+static void run_registered_cleanups(mp_request_state *state)
+{
+    int i;
+
+    for (i = 0; state->objects && i < state->objects->nelts; i++) {
+        mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
+                                               mp_request_link);
+        mp_request *req = (mp_request *)link->request;
+        PyObject *result;
+
+        if (req->cleanups == NULL) {
+            continue;
+        }
+        apr_atomic_inc32(&mp_calls_in_progress);
+        if (mp_acquire_interpreter(link->interp->name, state->r->server)) {
+            result = PyObject_CallOneArg(link->interp->run_cleanups,
+                                         link->request);
+            if (result == NULL) {
+                mp_log_python_error(state->r->server, "error in cleanups");
+            }
+            Py_XDECREF(result);
+            mp_release_interpreter();
+        }
+        apr_atomic_dec32(&mp_calls_in_progress);
+    }
+}
+
+static apr_status_t request_cleanup(void *data)
+{
+    mp_request_state *state = data;
+    int i;
+
+    run_registered_cleanups(state);
+    (void)run_phase(state->r, MP_PHASE_CLEANUP);
+    for (i = 0; state->objects && i < state->objects->nelts; i++) {
+        mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
+                                               mp_request_link);
+        if (mp_acquire_interpreter(link->interp->name, state->r->server)) {
+            mp_request_invalidate((mp_request *)link->request);
+            Py_CLEAR(link->request);
+            mp_release_interpreter();
+        }
+    }
+    state->objects = NULL;
+    return APR_SUCCESS;
+}
+
+void mp_request_state_register_cleanup(mp_request_state *state)
+{
+    if (!state->cleanup_registered) {
+        state->cleanup_registered = 1;
+        apr_pool_cleanup_register(state->r->pool, state, request_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+}
+
+/* --------------------------------------------------------------- hooks */
+
+/* post_config: RUN_ALL, in the parent after each (re)read of the config.
+ * Python is not started here; only the version banner is added. */
+static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf; (void)plog; (void)ptemp; (void)s;
+    ap_add_version_component(pconf, "mod_python/" MP_VERSION_STRING);
+    return OK;
+}
+
+static void run_imports(server_rec *main_server)
+{
+    apr_array_header_t *seen = NULL;
+    server_rec *s;
+    int i;
+
+    for (s = main_server; s != NULL; s = s->next) {
+        mp_server_config *sconf = ap_get_module_config(s->module_config,
+                                                       &python_module);
+        if (sconf->imports == seen) {
+            continue;
+        }
+        seen = sconf->imports;
+        for (i = 0; i < sconf->imports->nelts; i++) {
+            mp_import *imp = &APR_ARRAY_IDX(sconf->imports, i, mp_import);
+            mp_interp *interp = mp_acquire_interpreter(imp->interpreter, s);
+            PyObject *result;
+
+            if (interp == NULL) {
+                continue;
+            }
+            result = PyObject_CallFunction(interp->import_module, "s",
+                                           imp->module);
+            if (result == NULL) {
+                mp_log_python_error(s, apr_psprintf(s->process->pool,
+                    "PythonImport %s %s failed", imp->module,
+                    imp->interpreter));
+            }
+            Py_XDECREF(result);
+            mp_release_interpreter();
+        }
+    }
+}
+
+/* child_init: RUN_ALL, once in each new child process. */
+static void mp_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (mp_python_init(pchild, s) == 0) {
+        run_imports(s);
+    }
+}
+
+/* post_read_request: RUN_ALL, after the request line and headers are read.
+ * PythonPostReadRequestHandler and server-level PythonInitHandler. */
+static int mp_post_read_request(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_POST_READ_REQUEST);
+}
+
+/* translate_name: RUN_FIRST, URI -> filename. */
+static int mp_translate_name(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_TRANS);
+}
+
+/* header_parser: RUN_ALL, first hook with the per-directory config. */
+static int mp_header_parser(request_rec *r)
+{
+    mp_dir_config *conf = ap_get_module_config(r->per_dir_config,
+                                               &python_module);
+
+    if (conf->handlers[MP_PHASE_CLEANUP] != NULL) {
+        mp_request_state_register_cleanup(mp_request_state_get(r));
+    }
+    return run_phase(r, MP_PHASE_HEADER_PARSER);
+}
+
+/* access_checker: RUN_ALL, host/IP based restrictions. */
+static int mp_access_checker(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_ACCESS);
+}
+
+/* check_authn: RUN_FIRST, who is the user (runs when auth is required). */
+static int mp_check_authn(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_AUTHEN);
+}
+
+/* check_authz: RUN_FIRST, may this user have the resource. */
+static int mp_check_authz(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_AUTHZ);
+}
+
+/* type_checker: RUN_FIRST, content type and language. */
+static int mp_type_checker(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_TYPE);
+}
+
+/* fixups: RUN_ALL, last chance before the content handler. */
+static int mp_fixups(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_FIXUP);
+}
+
+/* handler: RUN_FIRST, the content; only for SetHandler/AddHandler
+ * mod_python or python-program. */
+static int mp_handler_hook(request_rec *r)
+{
+    if (r->handler == NULL || (strcmp(r->handler, "mod_python") != 0
+                               && strcmp(r->handler, "python-program") != 0)) {
+        return DECLINED;
+    }
+    return run_phase(r, MP_PHASE_HANDLER);
+}
+
+/* log_transaction: RUN_ALL, after the response was sent. */
+static int mp_log_transaction(request_rec *r)
+{
+    return run_phase(r, MP_PHASE_LOG);
+}
+
+/* ------------------------------------------------ directive table */
+
+#define PHASE_DIRECTIVE(name, phase, where, help) \
+    AP_INIT_RAW_ARGS(name, set_phase_handler, (void *)(apr_uintptr_t)(phase), \
+                     where, help)
+#define DIR_FLAG(name, field, help) \
+    AP_INIT_FLAG(name, set_dir_flag, \
+                 (void *)APR_OFFSETOF(mp_dir_config, field), OR_ALL, help)
+
+static const command_rec python_commands[] = {
+    PHASE_DIRECTIVE("PythonPostReadRequestHandler", MP_PHASE_POST_READ_REQUEST,
+                    RSRC_CONF, "Python handlers run after the request is read"),
+    PHASE_DIRECTIVE("PythonTransHandler", MP_PHASE_TRANS, RSRC_CONF,
+                    "Python handlers translating the URI to a file name"),
+    PHASE_DIRECTIVE("PythonHeaderParserHandler", MP_PHASE_HEADER_PARSER,
+                    OR_ALL, "Python handlers for the header parser phase"),
+    PHASE_DIRECTIVE("PythonInitHandler", -1, OR_ALL,
+                    "Python handlers for post-read-request (server level) "
+                    "or header-parser (directory level)"),
+    PHASE_DIRECTIVE("PythonAccessHandler", MP_PHASE_ACCESS, OR_ALL,
+                    "Python handlers for the access phase"),
+    PHASE_DIRECTIVE("PythonAuthenHandler", MP_PHASE_AUTHEN, OR_ALL,
+                    "Python handlers for authentication"),
+    PHASE_DIRECTIVE("PythonAuthzHandler", MP_PHASE_AUTHZ, OR_ALL,
+                    "Python handlers for authorization"),
+    PHASE_DIRECTIVE("PythonTypeHandler", MP_PHASE_TYPE, OR_ALL,
+                    "Python handlers for the type checking phase"),
+    PHASE_DIRECTIVE("PythonFixupHandler", MP_PHASE_FIXUP, OR_ALL,
+                    "Python handlers for the fixup phase"),
+    PHASE_DIRECTIVE("PythonHandler", MP_PHASE_HANDLER, OR_ALL,
+                    "Python content handlers"),
+    PHASE_DIRECTIVE("PythonLogHandler", MP_PHASE_LOG, OR_ALL,
+                    "Python handlers for the logging phase"),
+    PHASE_DIRECTIVE("PythonCleanupHandler", MP_PHASE_CLEANUP, OR_ALL,
+                    "Python handlers run when the request is destroyed"),
+    AP_INIT_TAKE1("PythonHandlerModule", set_handler_module, NULL, OR_ALL,
+                  "a module whose functions named after the phases are run"),
+    DIR_FLAG("PythonDebug", debug,
+             "On: send Python tracebacks to the client too"),
+    DIR_FLAG("PythonAutoReload", autoreload,
+             "On (default): reload handler modules changed on disk"),
+    DIR_FLAG("PythonInterpPerDirectory", interp_per_directory,
+             "On: name interpreters after the directory of the file"),
+    DIR_FLAG("PythonInterpPerDirective", interp_per_directive,
+             "On: name interpreters after the directory of the directive"),
+    DIR_FLAG("PythonEnablePdb", enable_pdb,
+             "On: run handlers under pdb (only with -DONE_PROCESS)"),
+    AP_INIT_TAKE1("PythonInterpreter", set_interpreter, NULL, OR_ALL,
+                  "the name of the Python interpreter to use"),
+    AP_INIT_TAKE1("PythonPath", set_python_path, NULL, OR_ALL,
+                  "a Python expression giving sys.path, e.g. "
+                  "\"sys.path+['/mydir']\""),
+    AP_INIT_TAKE12("PythonOption", set_option, NULL, OR_ALL,
+                   "a key and value for req.get_options()"),
+    AP_INIT_TAKE2("PythonImport", set_import, NULL, RSRC_CONF,
+                  "a module to import at child start, and the interpreter"),
+    AP_INIT_FLAG("PythonOptimize", set_optimize, NULL, RSRC_CONF,
+                 "On: like python -O"),
+    {NULL}
+};
+
+static void register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(mp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(mp_post_read_request, NULL, NULL,
+                              APR_HOOK_MIDDLE);
+    ap_hook_translate_name(mp_translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(mp_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_access_checker(mp_access_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_authn(mp_check_authn, NULL, NULL, APR_HOOK_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authz(mp_check_authz, NULL, NULL, APR_HOOK_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_type_checker(mp_type_checker, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_fixups(mp_fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(mp_handler_hook, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(mp_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(python) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_config,
+    merge_dir_config,
+    create_server_config,
+    merge_server_config,
+    python_commands,
+    register_hooks
+};

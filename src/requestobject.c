@@ -1,0 +1,1173 @@
+/*
+ * requestobject.c - mp_request, the Python view of a request_rec (req).
+ *
+ * Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * One object per (request, interpreter), created on first use and kept
+ * for every phase of the request, so attributes a handler sets are seen by
+ * the later phases.  When the request pool is destroyed the object is
+ * invalidated: its attributes are cleared and any further use raises.
+ *
+ * Members are str (UTF-8, surrogateescape), bodies are bytes; blocking
+ * calls into Apache (network I/O, internal redirects) release the GIL.
+ */
+#include "mod_python.h"
+#include "structmember.h"
+
+APLOG_USE_MODULE(python);
+
+#define READ_CHUNK 8192
+
+/* The request_rec of self, or NULL with RuntimeError set. */
+static request_rec *req_rec(mp_request *self)
+{
+    if (self->r == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this request object belongs to a request that is over");
+    }
+    return self->r;
+}
+
+int mp_owner_alive(PyObject *owner)
+{
+    if (PyObject_TypeCheck(owner, &mp_request_type)) {
+        return ((mp_request *)owner)->r != NULL;
+    }
+    if (PyObject_TypeCheck(owner, &mp_conn_type)) {
+        return mp_owner_alive_conn(owner);
+    }
+    return 1;
+}
+
+PyObject *mp_request_new(request_rec *r, mp_request_state *state)
+{
+    mp_request *self = PyObject_GC_New(mp_request, &mp_request_type);
+
+    if (self == NULL) {
+        return NULL;
+    }
+    self->r = r;
+    self->dict = NULL;
+    self->phase = NULL;
+    self->interpreter = NULL;
+    self->connection = NULL;
+    self->cleanups = NULL;
+    self->content_type_set = NULL;
+    self->state = state;
+    self->interp = NULL;
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+static int request_clear(mp_request *self)
+{
+    Py_CLEAR(self->dict);
+    Py_CLEAR(self->connection);
+    Py_CLEAR(self->cleanups);
+    Py_CLEAR(self->phase);
+    return 0;
+}
+
+void mp_request_invalidate(mp_request *self)
+{
+    self->r = NULL;
+    self->state = NULL;
+    request_clear(self);
+}
+
+static int request_traverse(mp_request *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->dict);
+    Py_VISIT(self->connection);
+    Py_VISIT(self->cleanups);
+    return 0;
+}
+
+static void request_dealloc(mp_request *self)
+{
+    PyObject_GC_UnTrack(self);
+    request_clear(self);
+    Py_CLEAR(self->interpreter);
+    Py_CLEAR(self->content_type_set);
+    PyObject_GC_Del(self);
+}
+
+/* ------------------------------------------------------------- members */
+
+typedef enum { M_STR, M_INT, M_OFF, M_TIME, M_I64 } member_kind;
+
+typedef struct {
+    member_kind kind;
+    size_t offset;
+} member_def;
+
+#define FIELD(r, m) ((char *)(r) + (m)->offset)
+
+static PyObject *member_get(mp_request *self, void *closure)
+{
+    const member_def *m = closure;
+    request_rec *r = req_rec(self);
+
+    if (r == NULL) {
+        return NULL;
+    }
+    switch (m->kind) {
+    case M_STR:
+        return mp_str(*(const char **)FIELD(r, m));
+    case M_INT:
+        return PyLong_FromLong(*(int *)FIELD(r, m));
+    case M_OFF:
+        return PyLong_FromLongLong((long long)*(apr_off_t *)FIELD(r, m));
+    case M_I64:
+        return PyLong_FromLongLong((long long)*(apr_int64_t *)FIELD(r, m));
+    case M_TIME:
+        return PyFloat_FromDouble((double)*(apr_time_t *)FIELD(r, m)
+                                  / APR_USEC_PER_SEC);
+    }
+    Py_RETURN_NONE;
+}
+
+static int member_set(mp_request *self, PyObject *value, void *closure)
+{
+    const member_def *m = closure;
+    request_rec *r = req_rec(self);
+
+    if (r == NULL) {
+        return -1;
+    }
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "request members cannot be "
+                        "deleted");
+        return -1;
+    }
+    if (m->kind == M_STR) {
+        const char *s = value == Py_None
+                        ? NULL : mp_pstr_from_object(r->pool, value, "value");
+        if (s == NULL && value != Py_None) {
+            return -1;
+        }
+        *(const char **)FIELD(r, m) = s;
+        return 0;
+    }
+    if (m->kind == M_INT) {
+        long v = PyLong_AsLong(value);
+        if (v == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        *(int *)FIELD(r, m) = (int)v;
+        return 0;
+    }
+    PyErr_SetString(PyExc_AttributeError, "this member is read-only");
+    return -1;
+}
+
+#define MEMBER(kind, field) \
+    static const member_def member_##field = {kind, APR_OFFSETOF(request_rec, field)}
+MEMBER(M_STR, the_request);
+MEMBER(M_STR, protocol);
+MEMBER(M_STR, hostname);
+MEMBER(M_STR, status_line);
+MEMBER(M_STR, method);
+MEMBER(M_STR, range);
+MEMBER(M_STR, content_encoding);
+MEMBER(M_STR, vlist_validator);
+MEMBER(M_STR, user);
+MEMBER(M_STR, ap_auth_type);
+MEMBER(M_STR, unparsed_uri);
+MEMBER(M_STR, uri);
+MEMBER(M_STR, filename);
+MEMBER(M_STR, canonical_filename);
+MEMBER(M_STR, path_info);
+MEMBER(M_STR, args);
+MEMBER(M_STR, handler);
+MEMBER(M_STR, useragent_ip);
+MEMBER(M_STR, log_id);
+MEMBER(M_INT, assbackwards);
+MEMBER(M_INT, proxyreq);
+MEMBER(M_INT, header_only);
+MEMBER(M_INT, proto_num);
+MEMBER(M_INT, status);
+MEMBER(M_INT, method_number);
+MEMBER(M_INT, chunked);
+MEMBER(M_INT, read_body);
+MEMBER(M_INT, read_chunked);
+MEMBER(M_INT, expecting_100);
+MEMBER(M_INT, used_path_info);
+MEMBER(M_INT, eos_sent);
+MEMBER(M_INT, no_cache);
+MEMBER(M_INT, no_local_copy);
+MEMBER(M_OFF, sent_bodyct);
+MEMBER(M_OFF, bytes_sent);
+MEMBER(M_OFF, clength);
+MEMBER(M_OFF, remaining);
+MEMBER(M_OFF, read_length);
+MEMBER(M_TIME, request_time);
+MEMBER(M_TIME, mtime);
+MEMBER(M_I64, allowed);
+
+#define RO(field, doc) \
+    {#field, (getter)member_get, NULL, doc, (void *)&member_##field}
+#define RW(field, doc) \
+    {#field, (getter)member_get, (setter)member_set, doc, (void *)&member_##field}
+
+/* Tables: live views of the request's apr tables. */
+typedef enum { T_HEADERS_IN, T_HEADERS_OUT, T_ERR_HEADERS_OUT,
+               T_SUBPROCESS_ENV, T_NOTES } table_id;
+
+static PyObject *table_get(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    apr_table_t *t = NULL;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    switch ((table_id)(apr_uintptr_t)closure) {
+    case T_HEADERS_IN:      t = r->headers_in; break;
+    case T_HEADERS_OUT:     t = r->headers_out; break;
+    case T_ERR_HEADERS_OUT: t = r->err_headers_out; break;
+    case T_SUBPROCESS_ENV:  t = r->subprocess_env; break;
+    case T_NOTES:           t = r->notes; break;
+    }
+    return mp_table_wrap(t, r->pool, (PyObject *)self);
+}
+
+/* Assigning a mapping to a table member replaces its contents. */
+static int table_set(mp_request *self, PyObject *value, void *closure)
+{
+    PyObject *table, *result;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "request tables cannot be deleted");
+        return -1;
+    }
+    table = table_get(self, closure);
+    if (table == NULL) {
+        return -1;
+    }
+    result = PyObject_CallMethod(table, "clear", NULL);
+    if (result != NULL) {
+        Py_DECREF(result);
+        result = PyObject_CallMethod(table, "update", "O", value);
+    }
+    Py_DECREF(table);
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
+static PyObject *get_content_type(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    return r ? mp_str(r->content_type) : NULL;
+}
+
+static int set_content_type(mp_request *self, PyObject *value, void *closure)
+{
+    request_rec *r = req_rec(self);
+    const char *ct;
+
+    (void)closure;
+    if (r == NULL) {
+        return -1;
+    }
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "content_type cannot be deleted");
+        return -1;
+    }
+    ct = mp_pstr_from_object(r->pool, value, "content_type");
+    if (ct == NULL) {
+        return -1;
+    }
+    ap_set_content_type(r, ct);
+    Py_XSETREF(self->content_type_set, Py_NewRef(Py_True));
+    return 0;
+}
+
+static PyObject *get_content_type_set(mp_request *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(self->content_type_set != NULL);
+}
+
+static PyObject *get_phase(mp_request *self, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(self->phase ? self->phase : Py_None);
+}
+
+static PyObject *get_interpreter(mp_request *self, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(self->interpreter ? self->interpreter : Py_None);
+}
+
+static PyObject *get_connection(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    if (self->connection == NULL) {
+        self->connection = mp_conn_new(r->connection, (PyObject *)self);
+    }
+    return Py_XNewRef(self->connection);
+}
+
+static PyObject *get_server(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    return r ? mp_server_new(r->server) : NULL;
+}
+
+/* next / prev / main: the request object of that request, same interp. */
+static PyObject *related_request(mp_request *self, request_rec *other)
+{
+    mp_request_state *state;
+    mp_request_link *link;
+    PyObject *obj;
+    int i;
+
+    if (other == NULL) {
+        Py_RETURN_NONE;
+    }
+    state = mp_request_state_get(other);
+    for (i = 0; state->objects && i < state->objects->nelts; i++) {
+        link = &APR_ARRAY_IDX(state->objects, i, mp_request_link);
+        if (link->interp == self->interp) {
+            return Py_NewRef(link->request);
+        }
+    }
+    /* not seen by Python yet: a view that dies with that request */
+    obj = mp_request_new(other, state);
+    if (obj == NULL) {
+        return NULL;
+    }
+    ((mp_request *)obj)->interpreter = Py_XNewRef(self->interpreter);
+    ((mp_request *)obj)->interp = self->interp;
+    if (state->objects == NULL) {
+        state->objects = apr_array_make(other->pool, 1, sizeof(mp_request_link));
+    }
+    link = apr_array_push(state->objects);
+    link->interp = self->interp;
+    link->request = Py_NewRef(obj);
+    mp_request_state_register_cleanup(state);
+    return obj;
+}
+
+static PyObject *get_next(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    (void)closure;
+    return r ? related_request(self, r->next) : NULL;
+}
+
+static PyObject *get_prev(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    (void)closure;
+    return r ? related_request(self, r->prev) : NULL;
+}
+
+static PyObject *get_main(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    (void)closure;
+    return r ? related_request(self, r->main) : NULL;
+}
+
+static PyObject *get_allowed_methods(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    apr_array_header_t *list;
+    PyObject *tuple;
+    int i;
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    list = r->allowed_methods ? r->allowed_methods->method_list : NULL;
+    tuple = PyTuple_New(list ? list->nelts : 0);
+    for (i = 0; tuple && list && i < list->nelts; i++) {
+        PyObject *s = mp_str(APR_ARRAY_IDX(list, i, const char *));
+        if (s == NULL) {
+            Py_CLEAR(tuple);
+            break;
+        }
+        PyTuple_SET_ITEM(tuple, i, s);
+    }
+    return tuple;
+}
+
+static PyObject *get_parsed_uri(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    apr_uri_t *u;
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    u = &r->parsed_uri;
+    return Py_BuildValue("(NNNNNNNNN)", mp_str(u->scheme), mp_str(u->hostinfo),
+                         mp_str(u->user), mp_str(u->password),
+                         mp_str(u->hostname),
+                         u->port_str ? PyLong_FromLong(u->port)
+                                     : Py_NewRef(Py_None),
+                         mp_str(u->path), mp_str(u->query),
+                         mp_str(u->fragment));
+}
+
+static PyObject *get_finfo(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    apr_finfo_t *f;
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    f = &r->finfo;
+    if (f->filetype == APR_NOFILE) {
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(iLLiiiLdddNN)", (int)f->protection,
+                         (long long)f->inode, (long long)f->device,
+                         (int)f->nlink, (int)f->user, (int)f->group,
+                         (long long)f->size,
+                         (double)f->atime / APR_USEC_PER_SEC,
+                         (double)f->mtime / APR_USEC_PER_SEC,
+                         (double)f->ctime / APR_USEC_PER_SEC,
+                         mp_str(f->fname), mp_str(f->name));
+}
+
+static PyGetSetDef request_getset[] = {
+    RO(the_request, "the request line"),
+    RO(protocol, "protocol, e.g. HTTP/1.1"),
+    RO(hostname, "host from the URI or the Host header"),
+    RO(status_line, "status line, e.g. '200 OK'"),
+    RO(method, "GET, HEAD, POST ..."),
+    RO(range, "the Range header"),
+    RO(content_encoding, "content encoding"),
+    RO(vlist_validator, "variant list validator"),
+    RW(user, "authenticated user name"),
+    RW(ap_auth_type, "authentication type"),
+    RO(unparsed_uri, "the URI as sent"),
+    RW(uri, "path part of the URI"),
+    RW(filename, "file name the URI maps to"),
+    RO(canonical_filename, "the true file name"),
+    RW(path_info, "what follows the file name in the URI"),
+    RW(args, "query string"),
+    RW(handler, "Apache handler name (SetHandler/AddHandler)"),
+    RO(useragent_ip, "client IP address"),
+    RO(log_id, "request log id"),
+    RO(assbackwards, "true for HTTP/0.9"),
+    RO(proxyreq, "apache.PROXYREQ_* value"),
+    RO(header_only, "true for HEAD"),
+    RO(proto_num, "protocol number: 1001 for HTTP/1.1"),
+    RW(status, "HTTP status of the response"),
+    RO(method_number, "method number (M_*)"),
+    RO(chunked, "true when the response is chunked"),
+    RO(read_body, "how the body is read"),
+    RO(read_chunked, "true when the request body is chunked"),
+    RO(expecting_100, "client waits for 100-continue"),
+    RO(used_path_info, "path_info acceptance"),
+    RO(eos_sent, "end of stream sent"),
+    RO(no_cache, "no cache"),
+    RO(no_local_copy, "no local copy"),
+    RO(sent_bodyct, "body byte count"),
+    RO(bytes_sent, "bytes sent"),
+    RO(clength, "content length"),
+    RO(remaining, "bytes left to read"),
+    RO(read_length, "bytes read"),
+    RO(request_time, "time the request started (seconds)"),
+    RO(mtime, "last modification time of the resource (seconds)"),
+    RO(allowed, "bit vector of allowed methods"),
+    {"headers_in", (getter)table_get, (setter)table_set, "request headers",
+     (void *)T_HEADERS_IN},
+    {"headers_out", (getter)table_get, (setter)table_set, "response headers",
+     (void *)T_HEADERS_OUT},
+    {"err_headers_out", (getter)table_get, (setter)table_set,
+     "headers sent with errors too", (void *)T_ERR_HEADERS_OUT},
+    {"subprocess_env", (getter)table_get, (setter)table_set,
+     "CGI environment", (void *)T_SUBPROCESS_ENV},
+    {"notes", (getter)table_get, (setter)table_set, "notes",
+     (void *)T_NOTES},
+    {"content_type", (getter)get_content_type, (setter)set_content_type,
+     "Content-Type of the response", NULL},
+    {"_content_type_set", (getter)get_content_type_set, NULL,
+     "true once content_type was set from Python", NULL},
+    {"phase", (getter)get_phase, NULL, "the phase running now", NULL},
+    {"interpreter", (getter)get_interpreter, NULL,
+     "name of the interpreter", NULL},
+    {"connection", (getter)get_connection, NULL, "connection object", NULL},
+    {"server", (getter)get_server, NULL, "server object", NULL},
+    {"next", (getter)get_next, NULL, "request redirected to", NULL},
+    {"prev", (getter)get_prev, NULL, "request redirected from", NULL},
+    {"main", (getter)get_main, NULL, "main request of a subrequest", NULL},
+    {"allowed_methods", (getter)get_allowed_methods, NULL,
+     "allowed methods", NULL},
+    {"parsed_uri", (getter)get_parsed_uri, NULL, "URI tuple (URI_*)", NULL},
+    {"finfo", (getter)get_finfo, NULL, "file info tuple (FINFO_*)", NULL},
+    {NULL}
+};
+
+/* ------------------------------------------------------------- writing */
+
+static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"data", "flush", NULL};
+    request_rec *r = req_rec(self);
+    PyObject *data, *bytes;
+    int flush = 1, rc;
+
+    if (r == NULL
+        || !PyArg_ParseTupleAndKeywords(args, kw, "O|p:write", kwlist,
+                                        &data, &flush)) {
+        return NULL;
+    }
+    if (PyUnicode_Check(data)) {
+        bytes = PyUnicode_AsEncodedString(data, "utf-8", "surrogateescape");
+    }
+    else if (PyBytes_Check(data)) {
+        bytes = Py_NewRef(data);
+    }
+    else if (PyObject_CheckBuffer(data)) {
+        bytes = PyBytes_FromObject(data);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "write() takes str or bytes, not %.100s",
+                     Py_TYPE(data)->tp_name);
+        return NULL;
+    }
+    if (bytes == NULL) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_rwrite(PyBytes_AS_STRING(bytes), (int)PyBytes_GET_SIZE(bytes), r);
+    if (rc >= 0 && flush) {
+        rc = ap_rflush(r);
+    }
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (rc < 0) {
+        PyErr_SetString(PyExc_OSError, "write to client failed "
+                        "(client closed the connection?)");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_flush(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+    int rc;
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_rflush(r);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        PyErr_SetString(PyExc_OSError, "flush to client failed");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_set_content_length(mp_request *self, PyObject *arg)
+{
+    request_rec *r = req_rec(self);
+    long long len;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    len = PyLong_AsLongLong(arg);
+    if (len == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "content length must be >= 0");
+        return NULL;
+    }
+    ap_set_content_length(r, (apr_off_t)len);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------- reading */
+
+static mp_read_state *reader(mp_request *self, request_rec *r)
+{
+    mp_read_state *rs = &self->state->reading;
+    int rc;
+
+    if (!rs->setup_done) {
+        rs->setup_done = 1;
+        rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+        if (rc != OK) {
+            rs->eof = 1;
+            PyErr_Format(PyExc_OSError, "cannot read the request body "
+                         "(HTTP status %d)", rc);
+            return NULL;
+        }
+        rs->can_read = ap_should_client_block(r);
+        rs->eof = !rs->can_read;
+    }
+    return rs;
+}
+
+/* Read up to len bytes: first those read ahead, then from the client.
+ * Returns the count (0 at the end of the body) or -1 with OSError set. */
+static long read_some(request_rec *r, mp_read_state *rs, char *buf,
+                      apr_size_t len)
+{
+    long n;
+
+    if (rs->buffer_pos < rs->buffer_len) {
+        n = (long)(rs->buffer_len - rs->buffer_pos);
+        if ((apr_size_t)n > len) {
+            n = (long)len;
+        }
+        memcpy(buf, rs->buffer + rs->buffer_pos, n);
+        rs->buffer_pos += n;
+        return n;
+    }
+    if (rs->eof || len == 0) {
+        return 0;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    n = ap_get_client_block(r, buf, len);
+    Py_END_ALLOW_THREADS
+    if (n <= 0) {
+        rs->eof = 1;
+    }
+    if (n < 0) {
+        PyErr_SetString(PyExc_OSError, "error reading the request body "
+                        "(timeout, or the client closed the connection)");
+        return -1;
+    }
+    return n;
+}
+
+/* A growing output buffer (malloc), turned into bytes at the end. */
+typedef struct {
+    char *data;
+    apr_size_t len;
+    apr_size_t size;
+} growbuf;
+
+static int growbuf_reserve(growbuf *b, apr_size_t extra)
+{
+    char *bigger;
+    apr_size_t want = b->len + extra;
+
+    if (want <= b->size) {
+        return 0;
+    }
+    if (want < b->size * 2) {
+        want = b->size * 2;
+    }
+    bigger = realloc(b->data, want);
+    if (bigger == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = bigger;
+    b->size = want;
+    return 0;
+}
+
+static PyObject *growbuf_finish(growbuf *b)
+{
+    PyObject *bytes = PyBytes_FromStringAndSize(b->data ? b->data : "",
+                                                (Py_ssize_t)b->len);
+    free(b->data);
+    return bytes;
+}
+
+static PyObject *request_read(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    mp_read_state *rs;
+    Py_ssize_t limit = -1;
+    growbuf out = {NULL, 0, 0};
+    long n;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "|n:read", &limit)
+        || (rs = reader(self, r)) == NULL) {
+        return NULL;
+    }
+    for (;;) {
+        apr_size_t want = READ_CHUNK;
+        if (limit >= 0) {
+            if (out.len >= (apr_size_t)limit) {
+                break;
+            }
+            want = (apr_size_t)limit - out.len;
+        }
+        else if (r->remaining > READ_CHUNK && out.len == 0) {
+            want = (apr_size_t)r->remaining;
+        }
+        if (want > 1024 * 1024) {
+            want = 1024 * 1024;
+        }
+        if (growbuf_reserve(&out, want) != 0) {
+            free(out.data);
+            return NULL;
+        }
+        n = read_some(r, rs, out.data + out.len, want);
+        if (n < 0) {
+            free(out.data);
+            return NULL;
+        }
+        if (n == 0) {
+            break;
+        }
+        out.len += (apr_size_t)n;
+    }
+    return growbuf_finish(&out);
+}
+
+static PyObject *readline_limited(mp_request *self, request_rec *r,
+                                  Py_ssize_t limit)
+{
+    mp_read_state *rs = reader(self, r);
+    growbuf out = {NULL, 0, 0};
+
+    if (rs == NULL) {
+        return NULL;
+    }
+    for (;;) {
+        apr_size_t avail = rs->buffer_len - rs->buffer_pos, take;
+        const char *start = rs->buffer + rs->buffer_pos, *nl;
+        long n;
+
+        if (limit >= 0 && out.len >= (apr_size_t)limit) {
+            break;
+        }
+        if (avail == 0) {
+            if (rs->buffer == NULL) {
+                rs->buffer = apr_palloc(r->pool, READ_CHUNK);
+            }
+            rs->buffer_pos = rs->buffer_len = 0;
+            if (rs->eof) {
+                break;
+            }
+            Py_BEGIN_ALLOW_THREADS
+            n = ap_get_client_block(r, rs->buffer, READ_CHUNK);
+            Py_END_ALLOW_THREADS
+            if (n <= 0) {
+                rs->eof = 1;
+            }
+            if (n < 0) {
+                free(out.data);
+                PyErr_SetString(PyExc_OSError, "error reading the request "
+                                "body (timeout, or the client closed the "
+                                "connection)");
+                return NULL;
+            }
+            rs->buffer_len = (apr_size_t)n;
+            continue;
+        }
+        take = avail;
+        if (limit >= 0 && take > (apr_size_t)limit - out.len) {
+            take = (apr_size_t)limit - out.len;
+        }
+        nl = memchr(start, '\n', take);
+        if (nl != NULL) {
+            take = (apr_size_t)(nl - start) + 1;
+        }
+        if (growbuf_reserve(&out, take) != 0) {
+            free(out.data);
+            return NULL;
+        }
+        memcpy(out.data + out.len, start, take);
+        out.len += take;
+        rs->buffer_pos += take;
+        if (nl != NULL) {
+            break;
+        }
+    }
+    return growbuf_finish(&out);
+}
+
+static PyObject *request_readline(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    Py_ssize_t limit = -1;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "|n:readline", &limit)) {
+        return NULL;
+    }
+    return readline_limited(self, r, limit);
+}
+
+static PyObject *request_readlines(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    Py_ssize_t sizehint = -1, total = 0;
+    PyObject *lines, *line;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "|n:readlines", &sizehint)) {
+        return NULL;
+    }
+    lines = PyList_New(0);
+    while (lines != NULL) {
+        line = readline_limited(self, r, -1);
+        if (line == NULL) {
+            Py_CLEAR(lines);
+            break;
+        }
+        if (PyBytes_GET_SIZE(line) == 0) {
+            Py_DECREF(line);
+            break;
+        }
+        total += PyBytes_GET_SIZE(line);
+        if (PyList_Append(lines, line) != 0) {
+            Py_CLEAR(lines);
+        }
+        Py_DECREF(line);
+        if (sizehint > 0 && total >= sizehint) {
+            break;
+        }
+    }
+    return lines;
+}
+
+/* ------------------------------------------------------ other methods */
+
+static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+    const char *pw = NULL;
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    if (ap_get_basic_auth_pw(r, &pw) != OK || pw == NULL) {
+        Py_RETURN_NONE;
+    }
+    return mp_str(pw);
+}
+
+static PyObject *request_get_options(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+    mp_dir_config *conf;
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &python_module);
+    return mp_table_wrap(apr_table_copy(r->pool, conf->options), r->pool,
+                         (PyObject *)self);
+}
+
+static PyObject *request_get_config(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+    mp_dir_config *conf;
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &python_module);
+    return mp_table_wrap(apr_table_copy(r->pool, conf->directives), r->pool,
+                         (PyObject *)self);
+}
+
+static PyObject *request_add_handler(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    const char *htype, *handler, *dir = NULL;
+    mp_dynamic_handler *dyn;
+    mp_dir_config *conf;
+    int phase, i;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "ss|z:add_handler", &htype,
+                                       &handler, &dir)) {
+        return NULL;
+    }
+    phase = mp_phase_from_directive(htype);
+    if (phase < 0 || phase == MP_PHASE_CLEANUP) {
+        PyErr_Format(PyExc_ValueError, "add_handler: '%s' is not a request "
+                     "phase directive (PythonCleanupHandler: use "
+                     "req.register_cleanup())", htype);
+        return NULL;
+    }
+    if (*handler == '\0') {
+        PyErr_SetString(PyExc_ValueError, "add_handler: empty handler");
+        return NULL;
+    }
+    if (dir == NULL) {
+        /* inherit the directory of a configured handler of that phase,
+         * else the directory of the handler running now */
+        conf = ap_get_module_config(r->per_dir_config, &python_module);
+        if (conf->handlers[phase] != NULL && conf->handlers[phase]->nelts) {
+            dir = APR_ARRAY_IDX(conf->handlers[phase], 0, mp_handler).directory;
+        }
+        else {
+            dir = self->state->current_directory;
+        }
+    }
+    else {
+        dir = apr_pstrdup(r->pool, dir);
+    }
+    if (self->state->dynamic == NULL) {
+        self->state->dynamic = apr_array_make(r->pool, 2,
+                                              sizeof(mp_dynamic_handler));
+    }
+    dyn = apr_array_push(self->state->dynamic);
+    memset(dyn, 0, sizeof(*dyn));
+    dyn->phase = phase;
+    dyn->handler.handler = apr_pstrdup(r->pool, handler);
+    dyn->handler.directive = mp_phase_directives[phase];
+    dyn->handler.directory = dir;
+    /* a content handler needs Apache to pick mod_python for the content */
+    if (phase == MP_PHASE_HANDLER && self->state->current_phase < phase) {
+        r->handler = "mod_python";
+    }
+    (void)i;
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_register_cleanup(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    PyObject *callable, *data = Py_None, *pair;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "O|O:register_cleanup",
+                                       &callable, &data)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(callable)) {
+        PyErr_SetString(PyExc_TypeError, "register_cleanup: first argument "
+                        "must be callable");
+        return NULL;
+    }
+    if (self->cleanups == NULL && (self->cleanups = PyList_New(0)) == NULL) {
+        return NULL;
+    }
+    pair = PyTuple_Pack(2, callable, data);
+    if (pair == NULL || PyList_Append(self->cleanups, pair) != 0) {
+        Py_XDECREF(pair);
+        return NULL;
+    }
+    Py_DECREF(pair);
+    mp_request_state_register_cleanup(self->state);
+    Py_RETURN_NONE;
+}
+
+/* Used by apache._run_cleanups: take the registered cleanups. */
+static PyObject *request_take_cleanups(mp_request *self, PyObject *unused)
+{
+    PyObject *list = self->cleanups;
+
+    (void)unused;
+    self->cleanups = NULL;
+    return list ? list : PyList_New(0);
+}
+
+static PyObject *request_log_error(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    const char *message;
+    int level = APLOG_ERR;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "s|i:log_error", &message,
+                                       &level)) {
+        return NULL;
+    }
+    ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, r, "%s", message);
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_add_common_vars(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    ap_add_common_vars(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_document_root(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    return r ? mp_str(ap_document_root(r)) : NULL;
+}
+
+static PyObject *request_internal_redirect(mp_request *self, PyObject *arg)
+{
+    request_rec *r = req_rec(self);
+    const char *uri;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    uri = mp_pstr_from_object(r->pool, arg, "uri");
+    if (uri == NULL) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    ap_internal_redirect(uri, r);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_get_remote_host(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    int type = REMOTE_NAME, str_is_ip = 0;
+    PyObject *want_ip = Py_None;
+    const char *host;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type,
+                                       &want_ip)) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    host = ap_get_remote_host(r->connection, r->per_dir_config, type,
+                              &str_is_ip);
+    Py_END_ALLOW_THREADS
+    if (host == NULL) {
+        Py_RETURN_NONE;
+    }
+    if (want_ip != Py_None) {
+        return Py_BuildValue("(Ni)", mp_str(host), str_is_ip);
+    }
+    return mp_str(host);
+}
+
+static PyObject *request_allow_methods(mp_request *self, PyObject *args)
+{
+    request_rec *r = req_rec(self);
+    PyObject *methods, *seq;
+    int reset = 0;
+    Py_ssize_t i;
+
+    if (r == NULL || !PyArg_ParseTuple(args, "O|i:allow_methods", &methods,
+                                       &reset)) {
+        return NULL;
+    }
+    seq = PySequence_Fast(methods, "allow_methods needs a sequence of str");
+    if (seq == NULL) {
+        return NULL;
+    }
+    if (reset) {
+        ap_clear_method_list(r->allowed_methods);
+        r->allowed = 0;
+    }
+    for (i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        const char *m = mp_pstr_from_object(r->pool,
+                                            PySequence_Fast_GET_ITEM(seq, i),
+                                            "method");
+        if (m == NULL) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        ap_allow_methods(r, 0, m, NULL);
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_construct_url(mp_request *self, PyObject *arg)
+{
+    request_rec *r = req_rec(self);
+    const char *uri;
+
+    if (r == NULL || (uri = mp_pstr_from_object(r->pool, arg, "uri")) == NULL) {
+        return NULL;
+    }
+    return mp_str(ap_construct_url(r->pool, uri, r));
+}
+
+static PyMethodDef request_methods[] = {
+    {"write", (PyCFunction)(void (*)(void))request_write,
+     METH_VARARGS | METH_KEYWORDS,
+     "write(data, flush=True): send bytes (or str as UTF-8) to the client"},
+    {"flush", (PyCFunction)request_flush, METH_NOARGS, "flush the output"},
+    {"set_content_length", (PyCFunction)request_set_content_length, METH_O,
+     "set the Content-Length header"},
+    {"read", (PyCFunction)request_read, METH_VARARGS,
+     "read([len]): the request body (bytes)"},
+    {"readline", (PyCFunction)request_readline, METH_VARARGS,
+     "readline([len]): one line of the request body (bytes)"},
+    {"readlines", (PyCFunction)request_readlines, METH_VARARGS,
+     "readlines([sizehint]): lines of the request body"},
+    {"get_basic_auth_pw", (PyCFunction)request_get_basic_auth_pw, METH_NOARGS,
+     "the Basic authentication password, or None"},
+    {"get_options", (PyCFunction)request_get_options, METH_NOARGS,
+     "table of the PythonOption settings"},
+    {"get_config", (PyCFunction)request_get_config, METH_NOARGS,
+     "table of the mod_python directives in effect"},
+    {"add_handler", (PyCFunction)request_add_handler, METH_VARARGS,
+     "add_handler(htype, handler[, dir]): run handler later in this request"},
+    {"register_cleanup", (PyCFunction)request_register_cleanup, METH_VARARGS,
+     "register_cleanup(callable[, data]): call at the end of the request"},
+    {"_take_cleanups", (PyCFunction)request_take_cleanups, METH_NOARGS,
+     "internal: the registered cleanups, emptied"},
+    {"log_error", (PyCFunction)request_log_error, METH_VARARGS,
+     "log_error(message[, level]): write to the error log"},
+    {"add_common_vars", (PyCFunction)request_add_common_vars, METH_NOARGS,
+     "fill subprocess_env with the CGI variables"},
+    {"document_root", (PyCFunction)request_document_root, METH_NOARGS,
+     "the DocumentRoot"},
+    {"internal_redirect", (PyCFunction)request_internal_redirect, METH_O,
+     "internal_redirect(uri)"},
+    {"get_remote_host", (PyCFunction)request_get_remote_host, METH_VARARGS,
+     "get_remote_host([type, str_is_ip])"},
+    {"allow_methods", (PyCFunction)request_allow_methods, METH_VARARGS,
+     "allow_methods(methods[, reset])"},
+    {"construct_url", (PyCFunction)request_construct_url, METH_O,
+     "construct_url(uri): an absolute URL for uri on this server"},
+    {NULL}
+};
+
+static PyObject *request_repr(mp_request *self)
+{
+    if (self->r == NULL) {
+        return PyUnicode_FromString("<mp_request (finished)>");
+    }
+    return PyUnicode_FromFormat("<mp_request %s %s>",
+                                self->r->method ? self->r->method : "?",
+                                self->r->uri ? self->r->uri : "?");
+}
+
+PyTypeObject mp_request_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mp_request",
+    .tp_basicsize = sizeof(mp_request),
+    .tp_dealloc = (destructor)request_dealloc,
+    .tp_repr = (reprfunc)request_repr,
+    .tp_getattro = PyObject_GenericGetAttr,
+    .tp_setattro = PyObject_GenericSetAttr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "the request object (req)",
+    .tp_traverse = (traverseproc)request_traverse,
+    .tp_clear = (inquiry)request_clear,
+    .tp_methods = request_methods,
+    .tp_getset = request_getset,
+    .tp_dictoffset = offsetof(mp_request, dict),
+};

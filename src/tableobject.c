@@ -1,0 +1,551 @@
+/*
+ * tableobject.c - mp_table, a Python mapping over an apr_table_t.
+ *
+ * Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * Keys are case-insensitive, duplicates are allowed (add()), and a
+ * subscript of a duplicated key returns a list.  A table of a request is a
+ * live view: writing it writes the request's table.  Such a table keeps
+ * its owner (the request object) alive and refuses access once the
+ * request is over.  Keys and values are str (UTF-8, surrogateescape).
+ */
+#include "mod_python.h"
+
+typedef struct {
+    PyObject_HEAD
+    apr_table_t *table;
+    apr_pool_t *pool;       /* for copies of keys and values */
+    int owns_pool;          /* standalone table: destroy pool with it */
+    PyObject *owner;        /* request or connection object, or NULL */
+} mp_table;
+
+static int table_usable(mp_table *self)
+{
+    if (self->owner != NULL && !mp_owner_alive(self->owner)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this table belongs to a request or connection "
+                        "that is over");
+        return 0;
+    }
+    return 1;
+}
+
+static apr_pool_t *table_pool(mp_table *self)
+{
+    return self->pool;
+}
+
+PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner)
+{
+    mp_table *self = PyObject_New(mp_table, &mp_table_type);
+
+    if (self == NULL) {
+        return NULL;
+    }
+    self->table = t;
+    self->pool = pool;
+    self->owns_pool = 0;
+    self->owner = Py_XNewRef(owner);
+    return (PyObject *)self;
+}
+
+PyObject *mp_table_new_empty(void)
+{
+    mp_table *self = PyObject_New(mp_table, &mp_table_type);
+
+    if (self == NULL) {
+        return NULL;
+    }
+    self->owner = NULL;
+    self->table = NULL;
+    self->owns_pool = 1;
+    if (apr_pool_create(&self->pool, NULL) != APR_SUCCESS) {
+        self->pool = NULL;
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->table = apr_table_make(self->pool, 8);
+    return (PyObject *)self;
+}
+
+apr_table_t *mp_table_get(PyObject *obj)
+{
+    if (!PyObject_TypeCheck(obj, &mp_table_type)) {
+        PyErr_SetString(PyExc_TypeError, "expected an mp_table");
+        return NULL;
+    }
+    if (!table_usable((mp_table *)obj)) {
+        return NULL;
+    }
+    return ((mp_table *)obj)->table;
+}
+
+static void table_dealloc(mp_table *self)
+{
+    Py_XDECREF(self->owner);
+    if (self->owns_pool && self->pool != NULL) {
+        apr_pool_destroy(self->pool);
+    }
+    PyObject_Free(self);
+}
+
+static int check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min,
+                       Py_ssize_t max)
+{
+    if (nargs < min || nargs > max) {
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd to %zd arguments "
+                     "(%zd given)", name, min, max, nargs);
+        return 0;
+    }
+    return 1;
+}
+
+static const char *table_key(mp_table *self, PyObject *key)
+{
+    if (!PyUnicode_Check(key) && !PyBytes_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "table keys must be str, not %.100s",
+                     Py_TYPE(key)->tp_name);
+        return NULL;
+    }
+    return mp_pstr_from_object(table_pool(self), key, "table key");
+}
+
+/* All values of key: NULL and KeyError when absent. */
+static PyObject *table_lookup(mp_table *self, const char *key)
+{
+    const apr_array_header_t *arr = apr_table_elts(self->table);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    PyObject *first = NULL, *list = NULL;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        PyObject *v;
+
+        if (e[i].key == NULL || strcasecmp(e[i].key, key) != 0) {
+            continue;
+        }
+        v = mp_str_or_empty(e[i].val);
+        if (v == NULL) {
+            goto error;
+        }
+        if (first == NULL) {
+            first = v;
+            continue;
+        }
+        if (list == NULL) {
+            list = PyList_New(1);
+            if (list == NULL) {
+                Py_DECREF(v);
+                goto error;
+            }
+            PyList_SET_ITEM(list, 0, first);
+            first = NULL;
+        }
+        if (PyList_Append(list, v) != 0) {
+            Py_DECREF(v);
+            goto error;
+        }
+        Py_DECREF(v);
+    }
+    if (list != NULL) {
+        return list;
+    }
+    if (first == NULL) {
+        PyErr_SetString(PyExc_KeyError, key);
+    }
+    return first;
+
+error:
+    Py_XDECREF(first);
+    Py_XDECREF(list);
+    return NULL;
+}
+
+static PyObject *table_subscript(mp_table *self, PyObject *key)
+{
+    const char *k;
+
+    if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
+        return NULL;
+    }
+    return table_lookup(self, k);
+}
+
+static int table_ass_subscript(mp_table *self, PyObject *key, PyObject *value)
+{
+    const char *k, *v;
+
+    if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
+        return -1;
+    }
+    if (value == NULL) {
+        if (apr_table_get(self->table, k) == NULL) {
+            PyErr_SetObject(PyExc_KeyError, key);
+            return -1;
+        }
+        apr_table_unset(self->table, k);
+        return 0;
+    }
+    v = mp_pstr_from_object(table_pool(self), value, "table value");
+    if (v == NULL) {
+        return -1;
+    }
+    apr_table_setn(self->table, k, v);
+    return 0;
+}
+
+static Py_ssize_t table_length(mp_table *self)
+{
+    if (!table_usable(self)) {
+        return -1;
+    }
+    return apr_table_elts(self->table)->nelts;
+}
+
+static int table_contains(mp_table *self, PyObject *key)
+{
+    const char *k;
+
+    if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
+        return -1;
+    }
+    return apr_table_get(self->table, k) != NULL;
+}
+
+/* what: 0 keys, 1 values, 2 items */
+static PyObject *table_list(mp_table *self, int what)
+{
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e;
+    PyObject *list;
+    int i;
+
+    if (!table_usable(self)) {
+        return NULL;
+    }
+    arr = apr_table_elts(self->table);
+    e = (const apr_table_entry_t *)arr->elts;
+    list = PyList_New(arr->nelts);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < arr->nelts; i++) {
+        PyObject *item;
+
+        if (what == 0) {
+            item = mp_str_or_empty(e[i].key);
+        }
+        else if (what == 1) {
+            item = mp_str_or_empty(e[i].val);
+        }
+        else {
+            PyObject *k = mp_str_or_empty(e[i].key);
+            PyObject *v = mp_str_or_empty(e[i].val);
+            item = (k && v) ? PyTuple_Pack(2, k, v) : NULL;
+            Py_XDECREF(k);
+            Py_XDECREF(v);
+        }
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, item);
+    }
+    return list;
+}
+
+static PyObject *table_keys(mp_table *self, PyObject *unused)
+{
+    (void)unused;
+    return table_list(self, 0);
+}
+
+static PyObject *table_values(mp_table *self, PyObject *unused)
+{
+    (void)unused;
+    return table_list(self, 1);
+}
+
+static PyObject *table_items(mp_table *self, PyObject *unused)
+{
+    (void)unused;
+    return table_list(self, 2);
+}
+
+static PyObject *table_iter(mp_table *self)
+{
+    PyObject *keys = table_list(self, 0), *it;
+
+    if (keys == NULL) {
+        return NULL;
+    }
+    it = PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    return it;
+}
+
+static PyObject *table_get(mp_table *self, PyObject *const *args,
+                           Py_ssize_t nargs)
+{
+    PyObject *result;
+
+    if (!check_nargs("get", nargs, 1, 2)) {
+        return NULL;
+    }
+    result = table_subscript(self, args[0]);
+    if (result == NULL && PyErr_ExceptionMatches(PyExc_KeyError)) {
+        PyErr_Clear();
+        return Py_NewRef(nargs > 1 ? args[1] : Py_None);
+    }
+    return result;
+}
+
+static PyObject *table_setdefault(mp_table *self, PyObject *const *args,
+                                  Py_ssize_t nargs)
+{
+    PyObject *result, *dflt;
+
+    if (!check_nargs("setdefault", nargs, 1, 2)) {
+        return NULL;
+    }
+    result = table_subscript(self, args[0]);
+    if (result != NULL || !PyErr_ExceptionMatches(PyExc_KeyError)) {
+        return result;
+    }
+    PyErr_Clear();
+    dflt = nargs > 1 ? args[1] : NULL;
+    if (dflt == NULL) {
+        dflt = PyUnicode_FromString("");
+        if (dflt == NULL) {
+            return NULL;
+        }
+    }
+    else {
+        Py_INCREF(dflt);
+    }
+    if (table_ass_subscript(self, args[0], dflt) != 0) {
+        Py_DECREF(dflt);
+        return NULL;
+    }
+    return dflt;
+}
+
+static PyObject *table_add(mp_table *self, PyObject *const *args,
+                           Py_ssize_t nargs)
+{
+    const char *k, *v;
+
+    if (!check_nargs("add", nargs, 2, 2) || !table_usable(self)) {
+        return NULL;
+    }
+    if ((k = table_key(self, args[0])) == NULL
+        || (v = mp_pstr_from_object(table_pool(self), args[1],
+                                    "table value")) == NULL) {
+        return NULL;
+    }
+    apr_table_addn(self->table, k, v);
+    Py_RETURN_NONE;
+}
+
+/* update(mapping or sequence of pairs, **kwargs) */
+static int table_merge(mp_table *self, PyObject *source)
+{
+    PyObject *items, *it, *pair;
+    int rc = 0;
+
+    if (PyObject_TypeCheck(source, &mp_table_type)) {
+        items = table_list((mp_table *)source, 2);
+    }
+    else if (PyDict_Check(source)) {
+        items = PyDict_Items(source);
+    }
+    else if (PyObject_HasAttrString(source, "keys")) {
+        items = PyMapping_Items(source);
+    }
+    else {
+        items = Py_NewRef(source);
+    }
+    if (items == NULL) {
+        return -1;
+    }
+    it = PyObject_GetIter(items);
+    Py_DECREF(items);
+    if (it == NULL) {
+        return -1;
+    }
+    while (rc == 0 && (pair = PyIter_Next(it)) != NULL) {
+        PyObject *seq = PySequence_Fast(pair, "table update needs pairs");
+        if (seq == NULL || PySequence_Fast_GET_SIZE(seq) != 2) {
+            if (seq != NULL) {
+                PyErr_SetString(PyExc_ValueError,
+                                "table update needs (key, value) pairs");
+            }
+            rc = -1;
+        }
+        else {
+            rc = table_ass_subscript(self, PySequence_Fast_GET_ITEM(seq, 0),
+                                     PySequence_Fast_GET_ITEM(seq, 1));
+        }
+        Py_XDECREF(seq);
+        Py_DECREF(pair);
+    }
+    Py_DECREF(it);
+    return (rc == 0 && PyErr_Occurred()) ? -1 : rc;
+}
+
+static PyObject *table_update(mp_table *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *source = NULL;
+
+    if (!PyArg_UnpackTuple(args, "update", 0, 1, &source)
+        || !table_usable(self)) {
+        return NULL;
+    }
+    if (source != NULL && table_merge(self, source) != 0) {
+        return NULL;
+    }
+    if (kwargs != NULL && table_merge(self, kwargs) != 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *table_copy(mp_table *self, PyObject *unused)
+{
+    mp_table *copy;
+
+    (void)unused;
+    if (!table_usable(self)) {
+        return NULL;
+    }
+    copy = (mp_table *)mp_table_new_empty();
+    if (copy == NULL) {
+        return NULL;
+    }
+    copy->table = apr_table_copy(copy->pool, self->table);
+    return (PyObject *)copy;
+}
+
+static PyObject *table_clear(mp_table *self, PyObject *unused)
+{
+    (void)unused;
+    if (!table_usable(self)) {
+        return NULL;
+    }
+    apr_table_clear(self->table);
+    Py_RETURN_NONE;
+}
+
+static PyObject *table_pop(mp_table *self, PyObject *const *args,
+                           Py_ssize_t nargs)
+{
+    PyObject *result;
+
+    if (!check_nargs("pop", nargs, 1, 2)) {
+        return NULL;
+    }
+    result = table_subscript(self, args[0]);
+    if (result == NULL) {
+        if (nargs > 1 && PyErr_ExceptionMatches(PyExc_KeyError)) {
+            PyErr_Clear();
+            return Py_NewRef(args[1]);
+        }
+        return NULL;
+    }
+    if (table_ass_subscript(self, args[0], NULL) != 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    return result;
+}
+
+static PyObject *table_repr(mp_table *self)
+{
+    PyObject *items, *dict, *repr;
+    Py_ssize_t i;
+
+    items = table_list(self, 2);
+    if (items == NULL) {
+        return NULL;
+    }
+    dict = PyDict_New();
+    for (i = 0; dict && i < PyList_GET_SIZE(items); i++) {
+        PyObject *kv = PyList_GET_ITEM(items, i);
+        if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kv, 0),
+                           PyTuple_GET_ITEM(kv, 1)) != 0) {
+            Py_CLEAR(dict);
+        }
+    }
+    Py_DECREF(items);
+    if (dict == NULL) {
+        return NULL;
+    }
+    repr = PyUnicode_FromFormat("mp_table(%R)", dict);
+    Py_DECREF(dict);
+    return repr;
+}
+
+static PyObject *table_new(PyTypeObject *type, PyObject *args,
+                           PyObject *kwargs)
+{
+    PyObject *self, *result;
+
+    (void)type;
+    self = mp_table_new_empty();
+    if (self == NULL) {
+        return NULL;
+    }
+    result = table_update((mp_table *)self, args, kwargs);
+    if (result == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    Py_DECREF(result);
+    return self;
+}
+
+static PyMappingMethods table_as_mapping = {
+    .mp_length = (lenfunc)table_length,
+    .mp_subscript = (binaryfunc)table_subscript,
+    .mp_ass_subscript = (objobjargproc)table_ass_subscript,
+};
+
+static PySequenceMethods table_as_sequence = {
+    .sq_contains = (objobjproc)table_contains,
+};
+
+static PyMethodDef table_methods[] = {
+    {"keys", (PyCFunction)table_keys, METH_NOARGS, "all keys, duplicates included"},
+    {"values", (PyCFunction)table_values, METH_NOARGS, "all values"},
+    {"items", (PyCFunction)table_items, METH_NOARGS, "all (key, value) pairs"},
+    {"get", (PyCFunction)(void (*)(void))table_get, METH_FASTCALL,
+     "get(key[, default])"},
+    {"setdefault", (PyCFunction)(void (*)(void))table_setdefault, METH_FASTCALL,
+     "setdefault(key[, default])"},
+    {"add", (PyCFunction)(void (*)(void))table_add, METH_FASTCALL,
+     "add(key, value): add a value, keeping those already there"},
+    {"update", (PyCFunction)(void (*)(void))table_update,
+     METH_VARARGS | METH_KEYWORDS, "update(mapping or pairs, **kwargs)"},
+    {"copy", (PyCFunction)table_copy, METH_NOARGS, "a new, independent table"},
+    {"clear", (PyCFunction)table_clear, METH_NOARGS, "remove every entry"},
+    {"pop", (PyCFunction)(void (*)(void))table_pop, METH_FASTCALL,
+     "pop(key[, default])"},
+    {NULL}
+};
+
+PyTypeObject mp_table_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mp_table",
+    .tp_basicsize = sizeof(mp_table),
+    .tp_dealloc = (destructor)table_dealloc,
+    .tp_repr = (reprfunc)table_repr,
+    .tp_as_sequence = &table_as_sequence,
+    .tp_as_mapping = &table_as_mapping,
+    .tp_hash = PyObject_HashNotImplemented,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "table([mapping-or-sequence]): a case-insensitive mapping over "
+              "an Apache table; duplicate keys allowed",
+    .tp_iter = (getiterfunc)table_iter,
+    .tp_methods = table_methods,
+    .tp_new = table_new,
+};
