@@ -320,6 +320,7 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
     PyConfig config;
     PyStatus status;
     mp_interp *interp;
+    apr_time_t started = apr_time_now();
 
     main_server = s;
     if (apr_pool_create(&registry_pool, pchild) != APR_SUCCESS
@@ -374,8 +375,9 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
 
     apr_pool_cleanup_register(pchild, NULL, child_exit, apr_pool_cleanup_null);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "mod_python: Python %s started in pid %d",
-                 Py_GetVersion(), (int)getpid());
+                 "mod_python: Python %s started in pid %d in %" APR_TIME_T_FMT
+                 " us", Py_GetVersion(), (int)getpid(),
+                 apr_time_now() - started);
     return 0;
 
 error:

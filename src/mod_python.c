@@ -97,7 +97,7 @@ static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
     mp_server_config *base = basev, *add = addv;
     mp_server_config *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->imports = apr_array_append(p, base->imports, add->imports);
+    conf->imports = add->imports;   /* each server imports its own */
     MERGE_INT(optimize);
     return conf;
 }
@@ -723,7 +723,26 @@ static int mp_access_checker(request_rec *r)
 /* check_authn: RUN_FIRST, who is the user (runs when auth is required). */
 static int mp_check_authn(request_rec *r)
 {
-    return run_phase(r, MP_PHASE_AUTHEN);
+    int status = run_phase(r, MP_PHASE_AUTHEN);
+
+    /* a 401 must tell the client how to authenticate */
+    if (status == HTTP_UNAUTHORIZED
+        && apr_table_get(r->err_headers_out, "WWW-Authenticate") == NULL) {
+        const char *type = ap_auth_type(r);
+        const char *realm = ap_auth_name(r);
+
+        if (type != NULL && strcasecmp(type, "Basic") == 0) {
+            apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                           apr_pstrcat(r->pool, "Basic realm=\"",
+                                       ap_escape_quotes(r->pool,
+                                                        realm ? realm : ""),
+                                       "\"", NULL));
+        }
+        else if (type != NULL) {
+            ap_note_auth_failure(r);
+        }
+    }
+    return status;
 }
 
 /* check_authz: RUN_FIRST, may this user have the resource. */

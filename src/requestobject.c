@@ -450,6 +450,25 @@ static PyObject *get_finfo(mp_request *self, void *closure)
                          mp_str(f->fname), mp_str(f->name));
 }
 
+/* req.user.  In the authentication phase, before the handler has called
+ * get_basic_auth_pw(), this is the user name the client sent (the manual's
+ * tutorial reads req.user first); elsewhere only what Apache has set. */
+static PyObject *get_user(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    const char *user = NULL;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    if (r->user == NULL && self->state != NULL
+        && self->state->current_phase == MP_PHASE_AUTHEN
+        && ap_get_basic_auth_components(r, &user, NULL) == APR_SUCCESS) {
+        return mp_str(user);
+    }
+    return member_get(self, closure);
+}
+
 static PyGetSetDef request_getset[] = {
     RO(the_request, "the request line"),
     RO(protocol, "protocol, e.g. HTTP/1.1"),
@@ -459,7 +478,8 @@ static PyGetSetDef request_getset[] = {
     RO(range, "the Range header"),
     RO(content_encoding, "content encoding"),
     RO(vlist_validator, "variant list validator"),
-    RW(user, "authenticated user name"),
+    {"user", (getter)get_user, (setter)member_set,
+     "authenticated user name", (void *)&member_user},
     RW(ap_auth_type, "authentication type"),
     RO(unparsed_uri, "the URI as sent"),
     RW(uri, "path part of the URI"),
@@ -848,18 +868,22 @@ static PyObject *request_readlines(mp_request *self, PyObject *args)
 
 /* ------------------------------------------------------ other methods */
 
+/* The Basic password the client sent, or None; like the old API (and
+ * ap_get_basic_auth_pw) it also sets req.user to the name sent. */
 static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
 {
     request_rec *r = req_rec(self);
-    const char *pw = NULL;
+    const char *user = NULL, *pw = NULL;
 
     (void)unused;
     if (r == NULL) {
         return NULL;
     }
-    if (ap_get_basic_auth_pw(r, &pw) != OK || pw == NULL) {
+    if (ap_get_basic_auth_components(r, &user, &pw) != APR_SUCCESS
+        || pw == NULL) {
         Py_RETURN_NONE;
     }
+    r->user = apr_pstrdup(r->pool, user);
     return mp_str(pw);
 }
 

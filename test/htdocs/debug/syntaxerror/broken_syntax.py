@@ -1,0 +1,4 @@
+from mod_python import apache
+
+def handler(req)
+    return apache.OK

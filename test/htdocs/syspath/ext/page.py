@@ -1,0 +1,1 @@
+# never run: the handler of this directory is extmod

@@ -1,0 +1,7 @@
+from mod_python import apache
+
+
+def spam(req):
+    req.content_type = "text/plain"
+    req.write("Hello World!")
+    return apache.OK
