@@ -8,10 +8,16 @@
  */
 #include "mod_python.h"
 
+APLOG_USE_MODULE(python);
+
+#define CONN_CHUNK 8192
+
 typedef struct {
     PyObject_HEAD
     conn_rec *c;
-    PyObject *owner;    /* request object, or NULL */
+    PyObject *owner;            /* request object, or NULL */
+    apr_bucket_brigade *bb;     /* connection handlers: read-ahead */
+    int eof;                    /* the client closed its side */
 } mp_conn;
 
 PyObject *mp_conn_new(conn_rec *c, PyObject *owner)
@@ -23,6 +29,8 @@ PyObject *mp_conn_new(conn_rec *c, PyObject *owner)
     }
     self->c = c;
     self->owner = Py_XNewRef(owner);
+    self->bb = NULL;
+    self->eof = 0;
     return (PyObject *)self;
 }
 
@@ -100,6 +108,254 @@ static PyObject *conn_get(mp_conn *self, void *closure)
     Py_RETURN_NONE;
 }
 
+/* ---------------------------------------- I/O for connection handlers */
+
+/* Read up to limit bytes (through the first LF if line); b"" at end of
+ * input, and OSError when called again after that. */
+static PyObject *conn_read_data(mp_conn *self, Py_ssize_t limit, int line)
+{
+    conn_rec *c = conn_rec_of(self);
+    PyObject *result = NULL;
+    char *out = NULL;
+    apr_size_t len = 0, cap = 0;
+    int done = 0;
+
+    if (c == NULL) {
+        return NULL;
+    }
+    if (self->eof) {
+        PyErr_SetString(PyExc_OSError, "connection closed by the client");
+        return NULL;
+    }
+    if (self->bb == NULL) {
+        self->bb = apr_brigade_create(c->pool, c->bucket_alloc);
+    }
+    while (!done && (limit < 0 || len < (apr_size_t)limit)) {
+        apr_bucket *b;
+        const char *data;
+        apr_size_t n;
+        apr_status_t rv = APR_SUCCESS;
+
+        if (APR_BRIGADE_EMPTY(self->bb)) {
+            apr_off_t ask = CONN_CHUNK;
+            if (limit >= 0 && (apr_off_t)limit - (apr_off_t)len < ask) {
+                ask = (apr_off_t)limit - (apr_off_t)len;
+            }
+            Py_BEGIN_ALLOW_THREADS
+            rv = ap_get_brigade(c->input_filters, self->bb,
+                                line ? AP_MODE_GETLINE : AP_MODE_READBYTES,
+                                APR_BLOCK_READ, ask);
+            Py_END_ALLOW_THREADS
+            if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(self->bb)) {
+                if (len == 0) {
+                    self->eof = 1;
+                }
+                break;
+            }
+        }
+        b = APR_BRIGADE_FIRST(self->bb);
+        if (APR_BUCKET_IS_EOS(b)) {
+            apr_bucket_delete(b);
+            if (len == 0) {
+                self->eof = 1;
+            }
+            break;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        rv = apr_bucket_read(b, &data, &n, APR_BLOCK_READ);
+        Py_END_ALLOW_THREADS
+        if (rv != APR_SUCCESS) {
+            free(out);
+            PyErr_Format(PyExc_OSError, "reading the connection failed (%d)",
+                         (int)rv);
+            return NULL;
+        }
+        if (limit >= 0 && n > (apr_size_t)limit - len) {
+            n = (apr_size_t)limit - len;
+        }
+        if (line) {
+            const char *nl = memchr(data, '\n', n);
+            if (nl != NULL) {
+                n = (apr_size_t)(nl - data) + 1;
+                done = 1;
+            }
+        }
+        if (len + n > cap) {
+            char *bigger;
+            cap = (len + n) * 2 + 64;
+            bigger = realloc(out, cap);
+            if (bigger == NULL) {
+                free(out);
+                return PyErr_NoMemory();
+            }
+            out = bigger;
+        }
+        memcpy(out + len, data, n);
+        len += n;
+        if (n < b->length) {
+            apr_bucket_split(b, n);
+        }
+        apr_bucket_delete(APR_BRIGADE_FIRST(self->bb));
+    }
+    result = PyBytes_FromStringAndSize(out ? out : "", (Py_ssize_t)len);
+    free(out);
+    return result;
+}
+
+static PyObject *conn_read(mp_conn *self, PyObject *args)
+{
+    Py_ssize_t length = -1;
+
+    if (!PyArg_ParseTuple(args, "|n:read", &length)) {
+        return NULL;
+    }
+    return conn_read_data(self, length, 0);
+}
+
+static PyObject *conn_readline(mp_conn *self, PyObject *args)
+{
+    Py_ssize_t length = -1;
+
+    if (!PyArg_ParseTuple(args, "|n:readline", &length)) {
+        return NULL;
+    }
+    return conn_read_data(self, length, 1);
+}
+
+static PyObject *conn_write(mp_conn *self, PyObject *arg)
+{
+    conn_rec *c = conn_rec_of(self);
+    apr_bucket_brigade *bb;
+    PyObject *bytes;
+    apr_status_t rv;
+
+    if (c == NULL) {
+        return NULL;
+    }
+    if (PyUnicode_Check(arg)) {
+        bytes = PyUnicode_AsEncodedString(arg, "utf-8", "surrogateescape");
+    }
+    else if (PyBytes_Check(arg)) {
+        bytes = Py_NewRef(arg);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "write() takes str or bytes, not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    if (bytes == NULL) {
+        return NULL;
+    }
+    if (c->aborted) {
+        Py_DECREF(bytes);
+        PyErr_SetString(PyExc_OSError, "connection closed by the client");
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    bb = apr_brigade_create(c->pool, c->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(
+        PyBytes_AS_STRING(bytes), (apr_size_t)PyBytes_GET_SIZE(bytes),
+        c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(c->bucket_alloc));
+    rv = ap_pass_brigade(c->output_filters, bb);
+    apr_brigade_destroy(bb);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (rv != APR_SUCCESS || c->aborted) {
+        PyErr_SetString(PyExc_OSError, "write to the connection failed "
+                        "(client gone?)");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *conn_log_error(mp_conn *self, PyObject *args)
+{
+    conn_rec *c = conn_rec_of(self);
+    const char *message;
+    int level = APLOG_ERR;
+
+    if (c == NULL || !PyArg_ParseTuple(args, "s|i:log_error", &message,
+                                       &level)) {
+        return NULL;
+    }
+    ap_log_cerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, c, "%s", message);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef conn_methods[] = {
+    {"read", (PyCFunction)conn_read, METH_VARARGS,
+     "read([length]): length bytes (-1: until the client closes)"},
+    {"readline", (PyCFunction)conn_readline, METH_VARARGS,
+     "readline([length]): one line, at most length bytes"},
+    {"write", (PyCFunction)conn_write, METH_O,
+     "write(data): send bytes (or str as UTF-8) and flush"},
+    {"log_error", (PyCFunction)conn_log_error, METH_VARARGS,
+     "log_error(message[, level])"},
+    {NULL}
+};
+
+/* process_connection: RUN_FIRST, the whole connection, when the server
+ * (vhost) the connection arrived on has a PythonConnectionHandler. */
+int mp_process_connection(conn_rec *c)
+{
+    mp_server_config *sconf = ap_get_module_config(
+        c->base_server->module_config, &python_module);
+    mp_dir_config *conf = ap_get_module_config(
+        c->base_server->lookup_defaults, &python_module);
+    const mp_handler *h = sconf->connection_handler;
+    const char *name;
+    mp_interp *interp;
+    PyObject *conn, *result;
+    long status = OK;
+
+    if (h == NULL) {
+        return DECLINED;
+    }
+    name = conf->interpreter ? conf->interpreter
+                             : c->base_server->server_hostname;
+    apr_atomic_inc32(&mp_calls_in_progress);
+    interp = mp_acquire_interpreter(name ? name : MP_MAIN_INTERPRETER,
+                                    c->base_server);
+    if (interp == NULL) {
+        apr_atomic_dec32(&mp_calls_in_progress);
+        if (c->cs != NULL) {
+            c->cs->state = CONN_STATE_LINGER;
+        }
+        return OK;
+    }
+    conn = mp_conn_new(c, NULL);
+    if (conn == NULL) {
+        mp_log_python_error(c->base_server, "cannot create the conn object");
+    }
+    else {
+        result = mp_dispatch_args_call(interp->dispatch_connection, conn,
+                                       interp->connection_phase, h,
+                                       mp_handler_flags(conf, h),
+                                       conf->python_path);
+        if (result == NULL) {
+            mp_log_python_error(c->base_server,
+                                "internal error in a connection handler");
+        }
+        else {
+            status = PyLong_AsLong(result);
+            PyErr_Clear();
+            Py_DECREF(result);
+        }
+        mp_conn_invalidate(conn);
+        Py_DECREF(conn);
+    }
+    mp_release_interpreter();
+    apr_atomic_dec32(&mp_calls_in_progress);
+    (void)status;
+    /* the MPM closes the connection: prefork/worker always do after this
+     * hook; event needs to be told */
+    if (c->cs != NULL) {
+        c->cs->state = CONN_STATE_LINGER;
+    }
+    return OK;
+}
+
 #define CONN_MEMBER(name, id, doc) \
     {name, (getter)conn_get, NULL, doc, (void *)(id)}
 
@@ -129,5 +385,6 @@ PyTypeObject mp_conn_type = {
     .tp_dealloc = (destructor)conn_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "the connection object (req.connection)",
+    .tp_methods = conn_methods,
     .tp_getset = conn_getset,
 };

@@ -151,11 +151,24 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
         goto error;
     }
     interp->dispatch = PyObject_GetAttrString(apache, "_dispatch");
+    interp->dispatch_filter = PyObject_GetAttrString(apache,
+                                                     "_dispatch_filter");
+    interp->dispatch_connection = PyObject_GetAttrString(apache,
+                                                         "_dispatch_connection");
     interp->run_cleanups = PyObject_GetAttrString(apache, "_run_cleanups");
     interp->import_module = PyObject_GetAttrString(apache, "_python_import");
     Py_DECREF(apache);
-    if (interp->dispatch == NULL || interp->run_cleanups == NULL
+    if (interp->dispatch == NULL || interp->dispatch_filter == NULL
+        || interp->dispatch_connection == NULL || interp->run_cleanups == NULL
         || interp->import_module == NULL) {
+        goto error;
+    }
+    interp->filter_phases[0] = PyUnicode_InternFromString("PythonOutputFilter");
+    interp->filter_phases[1] = PyUnicode_InternFromString("PythonInputFilter");
+    interp->connection_phase =
+        PyUnicode_InternFromString("PythonConnectionHandler");
+    if (interp->filter_phases[0] == NULL || interp->filter_phases[1] == NULL
+        || interp->connection_phase == NULL) {
         goto error;
     }
     return 0;

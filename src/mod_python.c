@@ -99,6 +99,7 @@ static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
 
     conf->imports = add->imports;   /* each server imports its own */
     MERGE_INT(optimize);
+    MERGE_PTR(connection_handler);
     return conf;
 }
 
@@ -335,6 +336,51 @@ static const char *set_import(cmd_parms *cmd, void *mconfig,
     return NULL;
 }
 
+/* PythonInputFilter / PythonOutputFilter handler name */
+static const char *set_filter(cmd_parms *cmd, void *mconfig,
+                              const char *handler, const char *name)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+
+    (void)mconfig;
+    if (err != NULL) {
+        return err;
+    }
+    if (!handler_text_valid(handler)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a handler (expected "
+                            "module[::object])", cmd->cmd->name, handler);
+    }
+    if (*name == '\0') {
+        return apr_psprintf(cmd->pool, "%s needs a filter name",
+                            cmd->cmd->name);
+    }
+    return mp_filter_register(cmd, handler, name, cmd->info != NULL);
+}
+
+/* PythonConnectionHandler handler */
+static const char *set_connection_handler(cmd_parms *cmd, void *mconfig,
+                                          const char *handler)
+{
+    mp_server_config *sconf = ap_get_module_config(cmd->server->module_config,
+                                                   &python_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    mp_handler *h;
+
+    (void)mconfig;
+    if (err != NULL) {
+        return err;
+    }
+    if (!handler_text_valid(handler)) {
+        return apr_psprintf(cmd->pool, "PythonConnectionHandler: '%s' is not "
+                            "a handler (expected module[::object])", handler);
+    }
+    h = apr_pcalloc(cmd->pool, sizeof(*h));
+    h->handler = handler;
+    h->directive = "PythonConnectionHandler";
+    sconf->connection_handler = h;
+    return NULL;
+}
+
 static const char *set_optimize(cmd_parms *cmd, void *mconfig, int on)
 {
     mp_server_config *sconf = ap_get_module_config(cmd->server->module_config,
@@ -366,8 +412,8 @@ mp_request_state *mp_request_state_get(request_rec *r)
 }
 
 /* The interpreter name for handler h (manual 4.1 and 5.4.4-5.4.6). */
-static const char *select_interpreter(request_rec *r, mp_dir_config *conf,
-                                      const mp_handler *h, int phase)
+const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
+                                  const mp_handler *h, int phase)
 {
     if (conf->interpreter != NULL) {
         return conf->interpreter;
@@ -417,7 +463,7 @@ static int extension_matches(request_rec *r, const mp_handler *h)
 
 /* The request object of interp for this request, created on first use.
  * Called with the GIL held.  Returns a borrowed reference. */
-static PyObject *request_object(mp_request_state *state, mp_interp *interp)
+PyObject *mp_request_object(mp_request_state *state, mp_interp *interp)
 {
     mp_request_link *link;
     PyObject *req;
@@ -446,40 +492,9 @@ static PyObject *request_object(mp_request_state *state, mp_interp *interp)
     return req;
 }
 
-#define MP_FLAG_DEBUG      1
-#define MP_FLAG_AUTORELOAD 2
-#define MP_FLAG_SILENT     4
-#define MP_FLAG_PDB        8
-#define MP_SKIPPED       (-100)  /* apache._dispatch: silent handler absent */
-
-/* Run one handler; returns its status (or MP_SKIPPED). */
-static int call_handler(request_rec *r, mp_request_state *state,
-                        mp_dir_config *conf, const mp_handler *h, int phase)
+int mp_handler_flags(const mp_dir_config *conf, const mp_handler *h)
 {
-    const char *name = select_interpreter(r, conf, h, phase);
-    mp_interp *interp;
-    PyObject *req, *args[6], *result = NULL;
-    long status = HTTP_INTERNAL_SERVER_ERROR;
     int flags = 0;
-    int phase_index;
-
-    apr_atomic_inc32(&mp_calls_in_progress);
-    interp = mp_acquire_interpreter(name, r->server);
-    if (interp == NULL) {
-        apr_atomic_dec32(&mp_calls_in_progress);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    req = request_object(state, interp);
-    if (req == NULL) {
-        mp_log_python_error(r->server, "cannot create the request object");
-        goto done;
-    }
-    phase_index = strcmp(h->directive, "PythonInitHandler") == 0
-                  ? MP_PHASE_COUNT : phase;
-    Py_XSETREF(((mp_request *)req)->phase,
-               Py_NewRef(interp->phase_objs[phase_index]));
-    state->current_phase = phase;
-    state->current_directory = h->directory;
 
     if (conf->debug > 0) {
         flags |= MP_FLAG_DEBUG;
@@ -493,20 +508,63 @@ static int call_handler(request_rec *r, mp_request_state *state,
     if (conf->enable_pdb > 0 && ap_exists_config_define("ONE_PROCESS")) {
         flags |= MP_FLAG_PDB;
     }
-    args[0] = req;
-    args[1] = interp->phase_objs[phase_index];
+    return flags;
+}
+
+PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
+                                PyObject *phase, const mp_handler *h,
+                                int flags, const char *python_path)
+{
+    PyObject *args[6], *result = NULL;
+
+    args[0] = target;
+    args[1] = phase;
     args[2] = PyUnicode_FromString(h->handler);
     args[3] = h->directory ? mp_str(h->directory) : Py_NewRef(Py_None);
     args[4] = PyLong_FromLong(flags);
-    args[5] = conf->python_path ? mp_str(conf->python_path)
-                                : Py_NewRef(Py_None);
+    args[5] = python_path ? mp_str(python_path) : Py_NewRef(Py_None);
     if (args[2] && args[3] && args[4] && args[5]) {
-        result = PyObject_Vectorcall(interp->dispatch, args, 6, NULL);
+        result = PyObject_Vectorcall(dispatch, args, 6, NULL);
     }
     Py_XDECREF(args[2]);
     Py_XDECREF(args[3]);
     Py_XDECREF(args[4]);
     Py_XDECREF(args[5]);
+    return result;
+}
+
+/* Run one handler; returns its status (or MP_SKIPPED). */
+static int call_handler(request_rec *r, mp_request_state *state,
+                        mp_dir_config *conf, const mp_handler *h, int phase)
+{
+    const char *name = mp_select_interpreter(r, conf, h, phase);
+    mp_interp *interp;
+    PyObject *req, *result = NULL;
+    long status = HTTP_INTERNAL_SERVER_ERROR;
+    int phase_index;
+
+    apr_atomic_inc32(&mp_calls_in_progress);
+    interp = mp_acquire_interpreter(name, r->server);
+    if (interp == NULL) {
+        apr_atomic_dec32(&mp_calls_in_progress);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    req = mp_request_object(state, interp);
+    if (req == NULL) {
+        mp_log_python_error(r->server, "cannot create the request object");
+        goto done;
+    }
+    phase_index = strcmp(h->directive, "PythonInitHandler") == 0
+                  ? MP_PHASE_COUNT : phase;
+    Py_XSETREF(((mp_request *)req)->phase,
+               Py_NewRef(interp->phase_objs[phase_index]));
+    state->current_phase = phase;
+    state->current_directory = h->directory;
+
+    result = mp_dispatch_args_call(interp->dispatch, req,
+                                   interp->phase_objs[phase_index], h,
+                                   mp_handler_flags(conf, h),
+                                   conf->python_path);
     if (result == NULL) {
         mp_log_python_error(r->server, apr_psprintf(r->pool,
             "internal error dispatching %s %s", mp_phase_directives[phase],
@@ -636,6 +694,15 @@ void mp_request_state_register_cleanup(mp_request_state *state)
 }
 
 /* --------------------------------------------------------------- hooks */
+
+/* pre_config: RUN_ALL, in the parent before each (re)read of the config. */
+static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    (void)plog; (void)ptemp;
+    mp_filter_registry_reset(pconf);
+    return OK;
+}
 
 /* post_config: RUN_ALL, in the parent after each (re)read of the config.
  * Python is not started here; only the version banner is added. */
@@ -838,12 +905,20 @@ static const command_rec python_commands[] = {
                   "a module to import at child start, and the interpreter"),
     AP_INIT_FLAG("PythonOptimize", set_optimize, NULL, RSRC_CONF,
                  "On: like python -O"),
+    AP_INIT_TAKE2("PythonOutputFilter", set_filter, NULL, RSRC_CONF,
+                  "a Python output filter handler and the filter name"),
+    AP_INIT_TAKE2("PythonInputFilter", set_filter, (void *)1, RSRC_CONF,
+                  "a Python input filter handler and the filter name"),
+    AP_INIT_TAKE1("PythonConnectionHandler", set_connection_handler, NULL,
+                  RSRC_CONF, "a Python handler for whole connections"),
     {NULL}
 };
 
 static void register_hooks(apr_pool_t *p)
 {
     (void)p;
+    mp_filter_register_generic();
+    ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(mp_post_read_request, NULL, NULL,
@@ -859,6 +934,9 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(mp_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mp_handler_hook, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(mp_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    /* process_connection: RUN_FIRST, before the HTTP protocol module */
+    ap_hook_process_connection(mp_process_connection, NULL, NULL,
+                               APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(python) = {

@@ -1128,6 +1128,15 @@ static PyObject *request_construct_url(mp_request *self, PyObject *arg)
 }
 
 static PyMethodDef request_methods[] = {
+    /* filters (filterobject.c) */
+    {"add_output_filter", mp_request_add_output_filter, METH_VARARGS,
+     "add_output_filter(name): add a filter to this request's output"},
+    {"add_input_filter", mp_request_add_input_filter, METH_VARARGS,
+     "add_input_filter(name): add a filter to this request's input"},
+    {"register_output_filter", mp_request_register_output_filter,
+     METH_VARARGS, "register_output_filter(name, handler[, dir])"},
+    {"register_input_filter", mp_request_register_input_filter,
+     METH_VARARGS, "register_input_filter(name, handler[, dir])"},
     {"write", (PyCFunction)(void (*)(void))request_write,
      METH_VARARGS | METH_KEYWORDS,
      "write(data, flush=True): send bytes (or str as UTF-8) to the client"},

@@ -101,6 +101,7 @@ typedef struct {
 typedef struct {
     apr_array_header_t *imports;  /* mp_import */
     int optimize;                 /* PythonOptimize, -1: not set */
+    mp_handler *connection_handler; /* PythonConnectionHandler, or NULL */
 } mp_server_config;
 
 /* ----------------------------------------------------------- interpreters */
@@ -111,6 +112,10 @@ typedef struct mp_interp {
     PyObject *name_obj;                      /* name as a str of this interp */
     PyObject *phase_objs[MP_PHASE_COUNT + 1];/* phase names; last: InitHandler */
     PyObject *dispatch;                      /* apache._dispatch */
+    PyObject *dispatch_filter;               /* apache._dispatch_filter */
+    PyObject *dispatch_connection;           /* apache._dispatch_connection */
+    PyObject *filter_phases[2];              /* PythonOutputFilter, ...Input... */
+    PyObject *connection_phase;              /* PythonConnectionHandler */
     PyObject *run_cleanups;                  /* apache._run_cleanups */
     PyObject *import_module;                 /* apache._python_import */
 } mp_interp;
@@ -155,6 +160,7 @@ typedef struct mp_request_state {
     apr_array_header_t *dynamic;  /* mp_dynamic_handler: req.add_handler */
     int cleanup_registered;
     int current_phase;            /* phase running now, or -1 */
+    apr_hash_t *filters;          /* req.register_*_filter: name -> ctx */
     const char *current_directory;/* directory of the running handler */
 } mp_request_state;
 
@@ -169,6 +175,26 @@ typedef struct {
 } mp_dynamic_handler;
 
 mp_request_state *mp_request_state_get(request_rec *r);
+
+/* The request object of interp for the request of state (borrowed; GIL). */
+PyObject *mp_request_object(mp_request_state *state, mp_interp *interp);
+
+/* The interpreter name for handler h in phase (manual 4.1). */
+const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
+                                  const mp_handler *h, int phase);
+
+/* Flags for apache._dispatch*: */
+#define MP_FLAG_DEBUG      1
+#define MP_FLAG_AUTORELOAD 2
+#define MP_FLAG_SILENT     4
+#define MP_FLAG_PDB        8
+#define MP_SKIPPED       (-100)  /* apache._dispatch: silent handler absent */
+int mp_handler_flags(const mp_dir_config *conf, const mp_handler *h);
+
+/* dispatch(target, phase, handler, directory, flags, python_path) */
+PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
+                                PyObject *phase, const mp_handler *h,
+                                int flags, const char *python_path);
 void mp_request_state_register_cleanup(mp_request_state *state);
 
 /* -------------------------------------------------------- python types */
@@ -220,6 +246,30 @@ PyObject *mp_str_or_empty(const char *s); /* NULL s -> "" */
  * when the value contains a NUL byte). */
 const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
                                 const char *what);
+
+/* Filters (filterobject.c). */
+extern PyTypeObject mp_filter_type;
+apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+apr_status_t mp_input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                             ap_input_mode_t mode, apr_read_type_e block,
+                             apr_off_t readbytes);
+void mp_filter_registry_reset(apr_pool_t *pconf);
+const char *mp_filter_register(cmd_parms *cmd, const char *handler,
+                               const char *name, int is_input);
+void mp_filter_register_generic(void);
+int mp_filter_register_dynamic(request_rec *r, mp_request_state *state,
+                               const char *name, const char *handler,
+                               const char *directory, int is_input);
+int mp_filter_add(request_rec *r, mp_request_state *state, const char *name,
+                  int is_input);
+/* req.add_output_filter(name) etc. */
+PyObject *mp_request_add_output_filter(PyObject *req, PyObject *args);
+PyObject *mp_request_add_input_filter(PyObject *req, PyObject *args);
+PyObject *mp_request_register_output_filter(PyObject *req, PyObject *args);
+PyObject *mp_request_register_input_filter(PyObject *req, PyObject *args);
+
+/* Connection handlers (connobject.c). */
+int mp_process_connection(conn_rec *c);
 
 /* The built-in _apache module. */
 PyObject *mp_init_apache_module(void);

@@ -295,25 +295,35 @@ def _status_from_server_return(req, exc):
                     "apache.DONE, status), not %r" % (exc.args,))
 
 
+_SKIP = object()          # returned by _call_handler for an absent silent one
+
+
+def _call_handler(target, phase, handler, directory, flags, python_path):
+    """Resolve handler and call it with target (req, filter or conn)."""
+    if python_path is not None:
+        _set_python_path(python_path)
+    if directory is not None and directory not in sys.path:
+        sys.path.insert(0, directory)
+    module_name, _, object_path = handler.partition("::")
+    if not object_path:
+        object_path = _default_object(phase)
+    module = import_module(module_name, flags & _FLAG_AUTORELOAD)
+    obj = _resolve(target, module, object_path, flags & _FLAG_SILENT)
+    if obj is None:
+        return _SKIP
+    if flags & _FLAG_PDB:
+        import pdb
+        return pdb.runcall(obj, target)
+    return obj(target)
+
+
 def _dispatch(req, phase, handler, directory, flags, python_path):
-    """Run one handler for the C module; returns an int status."""
+    """Run one request-phase handler for the C module; returns a status."""
     try:
-        if python_path is not None:
-            _set_python_path(python_path)
-        if directory is not None and directory not in sys.path:
-            sys.path.insert(0, directory)
-        module_name, sep, object_path = handler.partition("::")
-        if not object_path:
-            object_path = _default_object(phase)
-        module = import_module(module_name, flags & _FLAG_AUTORELOAD)
-        obj = _resolve(req, module, object_path, flags & _FLAG_SILENT)
-        if obj is None:
+        result = _call_handler(req, phase, handler, directory, flags,
+                               python_path)
+        if result is _SKIP:
             return _SKIPPED
-        if flags & _FLAG_PDB:
-            import pdb
-            result = pdb.runcall(obj, req)
-        else:
-            result = obj(req)
         return _status(req, handler, result)
     except SERVER_RETURN as exc:
         try:
@@ -324,14 +334,48 @@ def _dispatch(req, phase, handler, directory, flags, python_path):
         return _report_error(req, phase, handler, flags & _FLAG_DEBUG)
 
 
+def _dispatch_filter(filter, phase, handler, directory, flags, python_path):
+    """Run a filter handler; its result is ignored.  Returns OK, or 500
+    after logging an exception (the C side then disables the filter)."""
+    try:
+        _call_handler(filter, phase, handler, directory, flags, python_path)
+        return OK
+    except BaseException:
+        _log_exception(filter, "exception in %s %s (filter %s)"
+                       % (phase, handler, filter.name))
+        return HTTP_INTERNAL_SERVER_ERROR
+
+
+def _dispatch_connection(conn, phase, handler, directory, flags, python_path):
+    """Run a connection handler; returns its status."""
+    try:
+        result = _call_handler(conn, phase, handler, directory, flags,
+                               python_path)
+        if result is None:
+            return OK
+        return _status(conn, handler, result)
+    except SERVER_RETURN as exc:
+        args = exc.args[0] if len(exc.args) == 1 else exc.args
+        return args if type(args) is int else OK
+    except BaseException:
+        _log_exception(conn, "exception in %s %s" % (phase, handler))
+        return HTTP_INTERNAL_SERVER_ERROR
+
+
+def _log_exception(target, header):
+    """Log header and the current traceback, line by line, via target."""
+    text = traceback.format_exc()
+    log = getattr(target, "log_error", None) or log_error
+    log("mod_python: %s (pid %d):" % (header, os.getpid()), APLOG_ERR)
+    for line in text.rstrip("\n").split("\n"):
+        log("mod_python:   %s" % line, APLOG_ERR)
+    return text
+
+
 def _report_error(req, phase, handler, debug):
     """Log the current exception; with PythonDebug also send it."""
-    text = traceback.format_exc()
-    req.log_error("mod_python: exception in %s %s (interpreter %r, pid %d):"
-                  % (phase, handler, req.interpreter, os.getpid()),
-                  APLOG_ERR)
-    for line in text.rstrip("\n").split("\n"):
-        req.log_error("mod_python:   %s" % line, APLOG_ERR)
+    text = _log_exception(req, "exception in %s %s (interpreter %r)"
+                          % (phase, handler, req.interpreter))
     if not debug or phase in ("PythonLogHandler", "PythonCleanupHandler"):
         return HTTP_INTERNAL_SERVER_ERROR
     try:
@@ -351,11 +395,7 @@ def _run_cleanups(req):
         try:
             callable_(data)
         except BaseException:
-            text = traceback.format_exc()
-            req.log_error("mod_python: exception in cleanup %r:" % (callable_,),
-                          APLOG_ERR)
-            for line in text.rstrip("\n").split("\n"):
-                req.log_error("mod_python:   %s" % line, APLOG_ERR)
+            _log_exception(req, "exception in cleanup %r" % (callable_,))
 
 
 def _python_import(module_name):
@@ -373,8 +413,7 @@ def _child_exit():
         try:
             callable_(data)
         except BaseException:
-            for line in traceback.format_exc().rstrip("\n").split("\n"):
-                log_error("mod_python: " + line, APLOG_ERR)
+            _log_exception(None, "exception in exit callback %r" % (callable_,))
 
 
 # ------------------------------------------------------------- helpers
