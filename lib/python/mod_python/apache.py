@@ -231,18 +231,24 @@ _FLAG_SILENT = 4
 _FLAG_PDB = 8
 _SKIPPED = -100          # a PythonHandlerModule module lacks this phase
 
-_last_python_path = [None]
+_evaluated_python_paths = set()
 
 
 def _set_python_path(text):
-    """PythonPath: evaluate the expression when its text changed."""
-    if text != _last_python_path[0]:
-        value = eval(text, {"sys": sys, "os": os})
-        if not isinstance(value, (list, tuple)):
-            raise TypeError("PythonPath %r gave %s, not a list"
-                            % (text, type(value).__name__))
-        sys.path[:] = list(value)
-        _last_python_path[0] = text
+    """PythonPath: evaluate each distinct expression once per interpreter.
+
+    The value replaces sys.path.  Evaluating a text only the first time it
+    is met keeps the usual "sys.path+['/dir']" from growing sys.path on
+    every request when several PythonPath settings share an interpreter.
+    """
+    if text in _evaluated_python_paths:
+        return
+    value = eval(text, {"sys": sys, "os": os})
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("PythonPath %r gave %s, not a list"
+                        % (text, type(value).__name__))
+    sys.path[:] = list(value)
+    _evaluated_python_paths.add(text)
 
 
 def _default_object(phase):
