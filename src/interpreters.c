@@ -106,12 +106,25 @@ void mp_log_python_error(server_rec *s, const char *context)
     if (lines != NULL && PyList_Check(lines)) {
         n = PyList_GET_SIZE(lines);
         for (i = 0; i < n; i++) {
-            const char *line = PyUnicode_AsUTF8(PyList_GET_ITEM(lines, i));
-            if (line == NULL) {
+            const char *text = PyUnicode_AsUTF8(PyList_GET_ITEM(lines, i));
+            char *copy, *line, *next;
+
+            if (text == NULL) {
                 PyErr_Clear();
                 continue;
             }
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s", line);
+            /* one log line per line of the traceback (malloc: this runs
+             * in any thread, and pools are not thread-safe) */
+            copy = strdup(text);
+            for (line = copy; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next != NULL) {
+                    *next++ = '\0';
+                }
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s",
+                             line);
+            }
+            free(copy);
         }
     }
     else {
@@ -144,6 +157,9 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
     interp->phase_objs[MP_PHASE_COUNT] =
         PyUnicode_InternFromString(phase_names_extra);
     if (interp->phase_objs[MP_PHASE_COUNT] == NULL) {
+        goto error;
+    }
+    if (PyType_Ready(&mp_filter_type) != 0) {
         goto error;
     }
     apache = PyImport_ImportModule("mod_python.apache");

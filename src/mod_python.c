@@ -106,29 +106,31 @@ static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
 /* ---------------------------------------------------------- directives */
 
 /* The directory a directive applies to, for sys.path and
- * PythonInterpPerDirective: the <Directory> path or the .htaccess
- * directory; NULL at server level and inside <Location>. */
+ * PythonInterpPerDirective: the enclosing <Directory> path or the
+ * directory of the .htaccess file; NULL at server level, in a virtual
+ * host and inside <Location>. */
 static const char *directive_directory(cmd_parms *cmd)
 {
     const ap_directive_t *d;
+    int in_files = 0;
 
     if (cmd->path == NULL) {
         return NULL;
     }
     for (d = cmd->directive ? cmd->directive->parent : NULL; d; d = d->parent) {
-        if (strncasecmp(d->directive, "<Location", 9) == 0) {
+        if (strncasecmp(d->directive, "<Location", 9) == 0
+            || strncasecmp(d->directive, "<VirtualHost", 12) == 0) {
             return NULL;
         }
         if (strncasecmp(d->directive, "<Files", 6) == 0) {
-            continue;   /* look for an enclosing <Directory> */
+            in_files = 1;   /* look further out for the directory */
+            continue;
         }
         if (strncasecmp(d->directive, "<Directory", 10) == 0) {
             const char *args = d->args;
-            const char *path = ap_getword_conf(cmd->temp_pool, &args);
-            char *end;
+            char *path = ap_getword_conf(cmd->pool, &args);
+            char *end = strrchr(path, '>');
 
-            path = apr_pstrdup(cmd->pool, path);
-            end = strrchr(path, '>');
             if (end != NULL && end[1] == '\0') {
                 *end = '\0';
             }
@@ -137,31 +139,49 @@ static const char *directive_directory(cmd_parms *cmd)
             }
             return path;
         }
-        if (strncasecmp(d->directive, "<VirtualHost", 12) == 0) {
-            return NULL;
-        }
     }
-    return cmd->path;   /* .htaccess: the directory of the file */
+    /* no enclosing section that names a directory */
+    if (cmd->override & (ACCESS_CONF | RSRC_CONF)) {
+        return NULL;        /* <Files> at server level */
+    }
+    if (!in_files) {
+        return cmd->path;   /* .htaccess: cmd->path is its directory */
+    }
+    return cmd->directive && cmd->directive->filename
+           ? ap_make_dirstr_parent(cmd->pool, cmd->directive->filename)
+           : NULL;
 }
 
+/* module[.module...][::object[.object...]], each part an identifier. */
 static int handler_text_valid(const char *text)
 {
     const char *sep = strstr(text, "::");
     const char *p;
+    int at_start = 1;
 
-    if (*text == '\0' || *text == ':' || *text == '.') {
-        return 0;
-    }
     for (p = text; *p; p++) {
-        if (sep && p == sep) {
+        if (sep != NULL && p == sep) {
+            if (at_start) {
+                return 0;
+            }
             p++;
+            at_start = 1;
             continue;
         }
-        if (!(apr_isalnum((unsigned char)*p) || *p == '_' || *p == '.')) {
+        if (*p == '.') {
+            if (at_start) {
+                return 0;
+            }
+            at_start = 1;
+            continue;
+        }
+        if (!(apr_isalnum((unsigned char)*p) || *p == '_')
+            || (at_start && apr_isdigit((unsigned char)*p))) {
             return 0;
         }
+        at_start = 0;
     }
-    return sep == NULL || sep[2] != '\0';
+    return !at_start;
 }
 
 static void add_handler_entry(cmd_parms *cmd, mp_dir_config *conf, int phase,
@@ -791,6 +811,14 @@ static int mp_access_checker(request_rec *r)
 static int mp_check_authn(request_rec *r)
 {
     int status = run_phase(r, MP_PHASE_AUTHEN);
+    const char *user = NULL;
+
+    /* a handler that accepted the request without calling
+     * get_basic_auth_pw() vouched for the user name the client sent */
+    if (status == OK && r->user == NULL
+        && ap_get_basic_auth_components(r, &user, NULL) == APR_SUCCESS) {
+        r->user = apr_pstrdup(r->pool, user);
+    }
 
     /* a 401 must tell the client how to authenticate */
     if (status == HTTP_UNAUTHORIZED

@@ -10,13 +10,27 @@ and only that module's tests fail, with Apache's message.
 Tests that need a configuration of their own (restarts, config errors,
 PythonImport, PythonOptimize) start their own ``Httpd`` with the ``mpm``
 fixture.
+
+Run:  python3 -m pytest test/            (both MPMs)
+      python3 -m pytest test/ -k prefork (one MPM)
+Environment: MP_MODULE=<path> tests another mod_python.so than
+src/mod_python.so; MP_TEST_KEEP=1 keeps the servers' temporary
+directories (config, logs) under /tmp.
 """
 
 import uuid
 
 import pytest
 
-from harness import MPMS, Httpd, snippet_error
+from harness import MPMS, HarnessError, Httpd, built_module, snippet_error
+
+
+def pytest_sessionstart(session):
+    """Without the built module there is nothing to test."""
+    try:
+        built_module()
+    except HarnessError as exc:
+        pytest.exit(str(exc), returncode=1)
 
 
 def _config_modules(session):

@@ -27,8 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 REPO = Path(__file__).resolve().parent.parent
 TEST_HTDOCS = Path(__file__).resolve().parent / "htdocs"
 MPMS = ("prefork", "event")
@@ -154,6 +152,7 @@ class Httpd:
                  extra_pythonpath=(), name="mp-test"):
         if mpm not in MPM_SETTINGS and mpm != "worker":
             raise HarnessError("unknown MPM %r" % (mpm,))
+        module = built_module()
         self.mpm = mpm
         self.port = port or free_port()
         self.binary = httpd_binary()
@@ -167,7 +166,7 @@ class Httpd:
         self.conf = self.tmp / "conf" / "httpd.conf"
         self.pidfile = self.tmp / "run" / "httpd.pid"
         self.error_log_path = self.tmp / "logs" / "error_log"
-        self._prepare_tree(Path(htdocs))
+        self._prepare_tree(module, Path(htdocs))
         self.pythonpath = [str(self.tmp / "lib" / "python")] + [
             str(self.htdocs / path) for path in extra_pythonpath]
         self.config_body = config_body
@@ -175,11 +174,11 @@ class Httpd:
 
     # ------------------------------------------------------------ setup
 
-    def _prepare_tree(self, htdocs):
+    def _prepare_tree(self, module, htdocs):
         for sub in ("conf", "logs", "run"):
             (self.tmp / sub).mkdir()
         self.var.mkdir()
-        shutil.copy2(built_module(), self.tmp / "mod_python.so")
+        shutil.copy2(module, self.tmp / "mod_python.so")
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(REPO / "lib" / "python", self.tmp / "lib" / "python",
                         ignore=ignore)
@@ -262,6 +261,8 @@ class Httpd:
         """Start httpd and wait until it answers; returns self."""
         if self.process is not None:
             raise HarnessError("already started")
+        if self._answers():
+            raise HarnessError("port %d is already in use" % self.port)
         self.output_path = self.tmp / "logs" / "stdout"
         with open(self.output_path, "wb") as output:
             self.process = subprocess.Popen(
@@ -424,6 +425,7 @@ class Httpd:
 
     def request(self, method, path, host=None, **kwargs):
         """requests.request against this server (Host header from host)."""
+        import requests   # only the tests need it, not demo/run.py
         headers = dict(kwargs.pop("headers", None) or {})
         if host:
             headers["Host"] = host

@@ -99,6 +99,11 @@ def test_server_return_with_result_and_status(httpd, action):
     assert response.status_code == 202, response.text
 
 
+def test_server_return_status_applies_to_the_unflushed_body(httpd):
+    response = httpd.get("/raise_pair_after_unflushed_write", host=HOST)
+    assert (response.status_code, response.text) == (202, "accepted")
+
+
 @pytest.mark.parametrize("code", [301, 302, 303, 307])
 def test_redirect(httpd, code):
     response = httpd.get("/redirect?code=%d" % code, host=HOST)

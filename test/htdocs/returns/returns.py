@@ -78,6 +78,12 @@ def raise_done_pair(req):
     raise apache.SERVER_RETURN(apache.DONE, apache.HTTP_ACCEPTED)
 
 
+def raise_pair_after_unflushed_write(req):
+    req.content_type = "text/plain"
+    req.write("accepted", 0)        # flush=0: the headers are not sent yet
+    raise apache.SERVER_RETURN(apache.OK, apache.HTTP_ACCEPTED)
+
+
 def redirect(req):
     req.headers_out["Location"] = "/elsewhere"
     return int(req.args.split("=", 1)[1])

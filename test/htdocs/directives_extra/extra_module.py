@@ -1,0 +1,2 @@
+"""Importable only through the PythonPath directive."""
+VALUE = "extra_module imported"

@@ -1,0 +1,1 @@
+# a file for req.filename; never run
