@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Benchmark mod_python against Apache's static-file limit, side by side.
+
+    python3 bench/run.py [--rounds 3] [--duration 4] [--rows handler,static]
+
+For each MPM (prefork, event) and load (1 and 16 keep-alive connections)
+it starts private httpd instances on 127.0.0.1 and runs wrk against:
+
+  static      Apache serving a 6-byte file ("Hello!"): the practical limit
+  handler     a PythonHandler hello world
+  publisher   a mod_python.publisher hello world function
+  cgihandler  a small legacy CGI script run by mod_python.cgihandler
+  cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
+
+and, when installed on the machine, Debian's mod_wsgi (never loaded into
+the same httpd as ours).  Each figure is the median of --rounds runs; the
+ratio column compares with the static row of the same MPM and load,
+measured in the same run, because these machines are shared and noisy.
+It also reports the PSS of the httpd children after 10,000 requests and
+the latency of the first request of a fresh server (interpreter creation
+included).  Benchmarks never run in `make test` or CI.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "test"))
+
+from harness import Httpd, modules_dir  # noqa: E402
+
+SITE = HERE / "site"
+
+# httpd process limits: enough workers for 16 connections on both MPMs.
+MPM_LIMITS = {
+    "prefork": """
+StartServers 20
+MinSpareServers 20
+MaxSpareServers 40
+ServerLimit 40
+MaxRequestWorkers 40
+MaxConnectionsPerChild 0
+""",
+    "event": """
+StartServers 2
+ServerLimit 4
+ThreadsPerChild 25
+MinSpareThreads 25
+MaxSpareThreads 75
+MaxRequestWorkers 100
+MaxConnectionsPerChild 0
+""",
+}
+
+COMMON = """
+KeepAlive On
+MaxKeepAliveRequests 0
+LogLevel warn
+"""
+
+
+def cgi_module(mpm):
+    if mpm == "prefork":
+        return "LoadModule cgi_module %s/mod_cgi.so\n" % modules_dir()
+    return ("LoadModule cgid_module %s/mod_cgid.so\n"
+            "ScriptSock {tmp}/run/cgid.sock\n" % modules_dir())
+
+
+def wsgi_available():
+    return (Path(modules_dir()) / "mod_wsgi.so").exists()
+
+
+ROWS = {
+    "static": ("/hello.txt", lambda mpm: ""),
+    "handler": ("/hello", lambda mpm: """
+<Location /hello>
+    SetHandler mod_python
+    PythonHandler hello
+    PythonAutoReload Off
+</Location>
+"""),
+    "publisher": ("/pub.py/hello", lambda mpm: """
+<Directory {htdocs}>
+    <Files pub.py>
+        SetHandler mod_python
+        PythonHandler mod_python.publisher
+        PythonAutoReload Off
+    </Files>
+</Directory>
+"""),
+    "cgihandler": ("/legacy.py", lambda mpm: """
+<Directory {htdocs}>
+    <Files legacy.py>
+        SetHandler mod_python
+        PythonHandler mod_python.cgihandler
+        PythonAutoReload Off
+    </Files>
+</Directory>
+"""),
+    "cgi": ("/legacy.cgi", lambda mpm: cgi_module(mpm) + """
+<Directory {htdocs}>
+    <Files legacy.cgi>
+        Options +ExecCGI
+        SetHandler cgi-script
+    </Files>
+</Directory>
+"""),
+}
+
+OPTIONAL_ROWS = {
+    "mod_wsgi": ("/wsgi", lambda mpm: (
+        "LoadModule wsgi_module %s/mod_wsgi.so\n" % modules_dir()
+        + "WSGIScriptAlias /wsgi {htdocs}/hello.wsgi\n"), wsgi_available),
+}
+
+
+# ------------------------------------------------------------------ wrk
+
+LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", output)
+    p99_ms = float(p99.group(1)) * LATENCY_UNITS[p99.group(2)] if p99 else None
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                     r"timeout (\d+)", output)
+    if sock:
+        errors += sum(int(n) for n in sock.groups())
+    return rps, p99_ms, errors
+
+
+def run_wrk(url, connections, duration):
+    threads = 1 if connections == 1 else 2
+    result = subprocess.run(
+        ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration,
+         "--latency", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=duration + 60)
+    if result.returncode != 0:
+        raise RuntimeError("wrk failed:\n" + result.stdout)
+    return parse_wrk(result.stdout)
+
+
+# -------------------------------------------------------------- memory
+
+def pss_kib(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def children_pss(server):
+    sizes = [pss_kib(pid) for pid in server.child_pids()]
+    return [size for size in sizes if size]
+
+
+def load_requests(url, count, connections=4):
+    """count requests with ab (keep-alive); returns failures."""
+    ab = shutil.which("ab")
+    if ab is None:
+        raise RuntimeError("ab not found (apt-get install apache2-utils)")
+    result = subprocess.run([ab, "-q", "-k", "-n", str(count), "-c",
+                             str(connections), url],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, timeout=600)
+    failed = re.search(r"Failed requests:\s+(\d+)", result.stdout)
+    non2xx = re.search(r"Non-2xx responses:\s+(\d+)", result.stdout)
+    return (int(failed.group(1)) if failed else 0) + \
+        (int(non2xx.group(1)) if non2xx else 0)
+
+
+def first_request_ms(server, path):
+    """Time of one GET on a new connection (no keep-alive)."""
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n"
+                     % path.encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    elapsed = (time.perf_counter() - start) * 1000
+    if b" 200 " not in data.split(b"\r\n", 1)[0]:
+        raise RuntimeError("first request failed: %r" % data[:200])
+    return elapsed
+
+
+# ------------------------------------------------------------- servers
+
+def start_server(mpm, row_config):
+    body = MPM_LIMITS[mpm] + COMMON + row_config(mpm)
+    server = Httpd(mpm, body, htdocs=SITE, extra_pythonpath=["."],
+                   name="mp-bench")
+    return server.start(timeout=30)
+
+
+def median(values):
+    values = [value for value in values if value is not None]
+    return statistics.median(values) if values else None
+
+
+def bench_row(mpm, name, path, row_config, loads, rounds, duration):
+    server = start_server(mpm, row_config)
+    try:
+        url = server.url(path)
+        load_requests(url, 200)        # warm every child up
+        results = {}
+        for connections in loads:
+            runs = [run_wrk(url, connections, duration)
+                    for _ in range(rounds)]
+            results[connections] = (
+                median([run[0] for run in runs]),
+                median([run[1] for run in runs]),
+                sum(run[2] for run in runs))
+        failures = load_requests(url, 10000)
+        pss = children_pss(server)
+        return results, failures, pss
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+def bench_first_request(mpm, rounds):
+    times = []
+    for _ in range(rounds):
+        server = start_server(mpm, ROWS["handler"][1])
+        try:
+            time.sleep(0.5)             # children up, Python initialised
+            times.append(first_request_ms(server, ROWS["handler"][0]))
+        finally:
+            server.stop()
+            server.cleanup()
+    return median(times)
+
+
+def format_table(table, loads):
+    lines = ["%-8s %-5s %-11s %10s %7s %9s %7s" % (
+        "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors")]
+    for mpm, rows in table.items():
+        for connections in loads:
+            static = rows.get("static", ({}, 0, []))[0].get(connections)
+            for name, (results, _, _) in rows.items():
+                rps, p99, errors = results[connections]
+                ratio = rps / static[0] if static and static[0] else None
+                lines.append("%-8s %-5d %-11s %10.0f %7s %9s %7d" % (
+                    mpm, connections, name, rps,
+                    "%.2f" % ratio if ratio else "-",
+                    "%.2f" % p99 if p99 is not None else "-", errors))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=4,
+                        help="seconds per wrk run")
+    parser.add_argument("--mpms", default="prefork,event")
+    parser.add_argument("--rows", default=",".join(ROWS),
+                        help="comma-separated rows (static always runs)")
+    parser.add_argument("--loads", default="1,16")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: apt-get install wrk (scripts/bench.sh "
+                 "installs it)")
+    loads = [int(n) for n in args.loads.split(",")]
+    wanted = ["static"] + [row for row in args.rows.split(",")
+                           if row != "static"]
+    rows = {name: ROWS[name] for name in wanted if name in ROWS}
+    for name, (path, config, available) in OPTIONAL_ROWS.items():
+        if name in wanted or (args.rows == ",".join(ROWS) and available()):
+            if available():
+                rows[name] = (path, config)
+            else:
+                print("skipping row %s: not installed" % name)
+
+    started = time.monotonic()
+    table, memory, first = {}, {}, {}
+    for mpm in args.mpms.split(","):
+        table[mpm] = {}
+        for name, (path, config) in rows.items():
+            print("%s %s ..." % (mpm, name), file=sys.stderr, flush=True)
+            table[mpm][name] = bench_row(mpm, name, path, config, loads,
+                                         args.rounds, args.duration)
+            memory[(mpm, name)] = table[mpm][name][1:]
+        if "handler" in rows:
+            first[mpm] = bench_first_request(mpm, args.rounds)
+
+    print()
+    print(format_table(table, loads))
+    print()
+    print("PSS of the httpd children after 10,000 more requests "
+          "(ab -k -c 4), KiB:")
+    for (mpm, name), (failures, pss) in memory.items():
+        if pss:
+            print("  %-8s %-11s children %2d  mean %6d  max %6d  failed %d" % (
+                mpm, name, len(pss), statistics.mean(pss), max(pss),
+                failures))
+    if first:
+        print()
+        print("First request of a fresh server (handler row, new "
+              "interpreter), median ms:")
+        for mpm, ms in first.items():
+            print("  %-8s %.1f" % (mpm, ms))
+    print()
+    print("total time %.0f s" % (time.monotonic() - started))
+
+
+if __name__ == "__main__":
+    main()
