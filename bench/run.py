@@ -8,7 +8,10 @@ For each MPM (prefork, event) and load (1 and 16 keep-alive connections)
 it starts private httpd instances on 127.0.0.1 and runs wrk against:
 
   static      Apache serving a 6-byte file ("Hello!"): the practical limit
-  handler     a PythonHandler hello world
+  handler     a PythonHandler hello world writing its body in one
+              unflushed req.write(data, 0)
+  handler-flush  the tutorial's hello world: req.write(data) flushes, so
+              the body goes out chunked in two writes
   publisher   a mod_python.publisher hello world function
   cgihandler  a small legacy CGI script run by mod_python.cgihandler
   cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
@@ -85,6 +88,13 @@ ROWS = {
 <Location /hello>
     SetHandler mod_python
     PythonHandler hello
+    PythonAutoReload Off
+</Location>
+"""),
+    "handler-flush": ("/hello-flush", lambda mpm: """
+<Location /hello-flush>
+    SetHandler mod_python
+    PythonHandler hello_flush
     PythonAutoReload Off
 </Location>
 """),
