@@ -14,6 +14,13 @@
 #include "mod_python.h"
 #include "structmember.h"
 
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 102)
+#include "http_ssl.h"
+#define MP_HAVE_AP_SSL 1
+#else
+#include "mod_ssl.h"
+#endif
+
 APLOG_USE_MODULE(python);
 
 #define READ_CHUNK 8192
@@ -99,6 +106,8 @@ typedef enum { M_STR, M_INT, M_OFF, M_TIME, M_I64 } member_kind;
 typedef struct {
     member_kind kind;
     size_t offset;
+    const char *name;
+    int nullable;        /* a str member that may be set to None (NULL) */
 } member_def;
 
 #define FIELD(r, m) ((char *)(r) + (m)->offset)
@@ -141,9 +150,15 @@ static int member_set(mp_request *self, PyObject *value, void *closure)
         return -1;
     }
     if (m->kind == M_STR) {
-        const char *s = value == Py_None
-                        ? NULL : mp_pstr_from_object(r->pool, value, "value");
-        if (s == NULL && value != Py_None) {
+        const char *s = NULL;
+
+        if (value == Py_None && !m->nullable) {
+            PyErr_Format(PyExc_TypeError, "req.%s must be str, not None",
+                         m->name);
+            return -1;
+        }
+        if (value != Py_None
+            && (s = mp_pstr_from_object(r->pool, value, m->name)) == NULL) {
             return -1;
         }
         *(const char **)FIELD(r, m) = s;
@@ -162,24 +177,29 @@ static int member_set(mp_request *self, PyObject *value, void *closure)
 }
 
 #define MEMBER(kind, field) \
-    static const member_def member_##field = {kind, APR_OFFSETOF(request_rec, field)}
+    static const member_def member_##field = \
+        {kind, APR_OFFSETOF(request_rec, field), #field, 0}
+/* a str member that may be set to None */
+#define MEMBER_NULLABLE(field) \
+    static const member_def member_##field = \
+        {M_STR, APR_OFFSETOF(request_rec, field), #field, 1}
 MEMBER(M_STR, the_request);
 MEMBER(M_STR, protocol);
 MEMBER(M_STR, hostname);
-MEMBER(M_STR, status_line);
+MEMBER_NULLABLE(status_line);
 MEMBER(M_STR, method);
 MEMBER(M_STR, range);
-MEMBER(M_STR, content_encoding);
+MEMBER_NULLABLE(content_encoding);
 MEMBER(M_STR, vlist_validator);
-MEMBER(M_STR, user);
-MEMBER(M_STR, ap_auth_type);
+MEMBER_NULLABLE(user);
+MEMBER_NULLABLE(ap_auth_type);
 MEMBER(M_STR, unparsed_uri);
 MEMBER(M_STR, uri);
 MEMBER(M_STR, filename);
 MEMBER(M_STR, canonical_filename);
 MEMBER(M_STR, path_info);
-MEMBER(M_STR, args);
-MEMBER(M_STR, handler);
+MEMBER_NULLABLE(args);
+MEMBER_NULLABLE(handler);
 MEMBER(M_STR, useragent_ip);
 MEMBER(M_STR, log_id);
 MEMBER(M_INT, assbackwards);
@@ -384,19 +404,12 @@ static PyObject *get_main(mp_request *self, void *closure)
     return r ? related_request(self, r->main) : NULL;
 }
 
-static PyObject *get_allowed_methods(mp_request *self, void *closure)
+/* A tuple of the strings of an array of char * (NULL: empty). */
+static PyObject *string_array_tuple(const apr_array_header_t *list)
 {
-    request_rec *r = req_rec(self);
-    apr_array_header_t *list;
-    PyObject *tuple;
+    PyObject *tuple = PyTuple_New(list ? list->nelts : 0);
     int i;
 
-    (void)closure;
-    if (r == NULL) {
-        return NULL;
-    }
-    list = r->allowed_methods ? r->allowed_methods->method_list : NULL;
-    tuple = PyTuple_New(list ? list->nelts : 0);
     for (i = 0; tuple && list && i < list->nelts; i++) {
         PyObject *s = mp_str(APR_ARRAY_IDX(list, i, const char *));
         if (s == NULL) {
@@ -406,6 +419,18 @@ static PyObject *get_allowed_methods(mp_request *self, void *closure)
         PyTuple_SET_ITEM(tuple, i, s);
     }
     return tuple;
+}
+
+static PyObject *get_allowed_methods(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    return string_array_tuple(r->allowed_methods
+                              ? r->allowed_methods->method_list : NULL);
 }
 
 static PyObject *get_parsed_uri(mp_request *self, void *closure)
@@ -430,24 +455,97 @@ static PyObject *get_parsed_uri(mp_request *self, void *closure)
 static PyObject *get_finfo(mp_request *self, void *closure)
 {
     request_rec *r = req_rec(self);
-    apr_finfo_t *f;
+
+    (void)closure;
+    return r ? mp_finfo_new(&r->finfo) : NULL;
+}
+
+static int set_finfo(mp_request *self, PyObject *value, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    if (r == NULL) {
+        return -1;
+    }
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "finfo cannot be deleted");
+        return -1;
+    }
+    return mp_finfo_fill(value, &r->finfo, r->pool);
+}
+
+static PyObject *get_allowed_xmethods(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    return r ? string_array_tuple(r->allowed_xmethods) : NULL;
+}
+
+static PyObject *get_content_languages(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    return r ? string_array_tuple(r->content_languages) : NULL;
+}
+
+static int set_content_languages(mp_request *self, PyObject *value,
+                                 void *closure)
+{
+    request_rec *r = req_rec(self);
+    apr_array_header_t *list;
+    PyObject *seq;
+    Py_ssize_t i, n;
+
+    (void)closure;
+    if (r == NULL) {
+        return -1;
+    }
+    if (value == NULL || value == Py_None) {
+        r->content_languages = NULL;
+        return 0;
+    }
+    if (PyUnicode_Check(value) || PyBytes_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "content_languages takes a sequence "
+                        "of str, e.g. ('en', 'fr')");
+        return -1;
+    }
+    seq = PySequence_Fast(value, "content_languages takes a sequence of str");
+    if (seq == NULL) {
+        return -1;
+    }
+    n = PySequence_Fast_GET_SIZE(seq);
+    list = apr_array_make(r->pool, n > 0 ? (int)n : 1, sizeof(const char *));
+    for (i = 0; i < n; i++) {
+        const char *lang = mp_pstr_from_object(
+            r->pool, PySequence_Fast_GET_ITEM(seq, i), "content language");
+        if (lang == NULL) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        APR_ARRAY_PUSH(list, const char *) = lang;
+    }
+    Py_DECREF(seq);
+    r->content_languages = n > 0 ? list : NULL;
+    return 0;
+}
+
+static PyObject *get_useragent_addr(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    char *ip = NULL;
 
     (void)closure;
     if (r == NULL) {
         return NULL;
     }
-    f = &r->finfo;
-    if (f->filetype == APR_NOFILE) {
+    if (r->useragent_addr == NULL
+        || apr_sockaddr_ip_get(&ip, r->useragent_addr) != APR_SUCCESS) {
         Py_RETURN_NONE;
     }
-    return Py_BuildValue("(iLLiiiLdddNN)", (int)f->protection,
-                         (long long)f->inode, (long long)f->device,
-                         (int)f->nlink, (int)f->user, (int)f->group,
-                         (long long)f->size,
-                         (double)f->atime / APR_USEC_PER_SEC,
-                         (double)f->mtime / APR_USEC_PER_SEC,
-                         (double)f->ctime / APR_USEC_PER_SEC,
-                         mp_str(f->fname), mp_str(f->name));
+    return Py_BuildValue("(Ni)", mp_str(ip), (int)r->useragent_addr->port);
 }
 
 /* req.user.  In the authentication phase, before the handler has called
@@ -473,10 +571,10 @@ static PyGetSetDef request_getset[] = {
     RO(the_request, "the request line"),
     RO(protocol, "protocol, e.g. HTTP/1.1"),
     RO(hostname, "host from the URI or the Host header"),
-    RO(status_line, "status line, e.g. '200 OK'"),
+    RW(status_line, "status line, e.g. '200 OK' (None: from status)"),
     RO(method, "GET, HEAD, POST ..."),
     RO(range, "the Range header"),
-    RO(content_encoding, "content encoding"),
+    RW(content_encoding, "Content-Encoding of the response"),
     RO(vlist_validator, "variant list validator"),
     {"user", (getter)get_user, (setter)member_set,
      "authenticated user name", (void *)&member_user},
@@ -484,14 +582,14 @@ static PyGetSetDef request_getset[] = {
     RO(unparsed_uri, "the URI as sent"),
     RW(uri, "path part of the URI"),
     RW(filename, "file name the URI maps to"),
-    RO(canonical_filename, "the true file name"),
+    RW(canonical_filename, "the true file name"),
     RW(path_info, "what follows the file name in the URI"),
     RW(args, "query string"),
     RW(handler, "Apache handler name (SetHandler/AddHandler)"),
     RO(useragent_ip, "client IP address"),
     RO(log_id, "request log id"),
     RO(assbackwards, "true for HTTP/0.9"),
-    RO(proxyreq, "apache.PROXYREQ_* value"),
+    RW(proxyreq, "apache.PROXYREQ_* value"),
     RO(header_only, "true for HEAD"),
     RO(proto_num, "protocol number: 1001 for HTTP/1.1"),
     RW(status, "HTTP status of the response"),
@@ -500,9 +598,9 @@ static PyGetSetDef request_getset[] = {
     RO(read_body, "how the body is read"),
     RO(read_chunked, "true when the request body is chunked"),
     RO(expecting_100, "client waits for 100-continue"),
-    RO(used_path_info, "path_info acceptance"),
+    RW(used_path_info, "path_info acceptance (apache.AP_REQ_*_PATH_INFO)"),
     RO(eos_sent, "end of stream sent"),
-    RO(no_cache, "no cache"),
+    RW(no_cache, "true: the response must not be cached"),
     RO(no_local_copy, "no local copy"),
     RO(sent_bodyct, "body byte count"),
     RO(bytes_sent, "bytes sent"),
@@ -537,11 +635,36 @@ static PyGetSetDef request_getset[] = {
     {"allowed_methods", (getter)get_allowed_methods, NULL,
      "allowed methods", NULL},
     {"parsed_uri", (getter)get_parsed_uri, NULL, "URI tuple (URI_*)", NULL},
-    {"finfo", (getter)get_finfo, NULL, "file info tuple (FINFO_*)", NULL},
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict,
+     "the attributes handlers set on the request", NULL},
+    {"finfo", (getter)get_finfo, (setter)set_finfo,
+     "file information (mp_finfo, indexes apache.FINFO_*); assign "
+     "apache.stat(req.filename) after changing req.filename", NULL},
+    {"allowed_xmethods", (getter)get_allowed_xmethods, NULL,
+     "allowed extension methods", NULL},
+    {"content_languages", (getter)get_content_languages,
+     (setter)set_content_languages, "Content-Language values (tuple)", NULL},
+    {"useragent_addr", (getter)get_useragent_addr, NULL,
+     "(ip, port) of the client (after mod_remoteip)", NULL},
     {NULL}
 };
 
 /* ------------------------------------------------------------- writing */
+
+/* ap_rwrite() takes an int count: send big buffers in pieces. */
+static int write_all(request_rec *r, const char *data, Py_ssize_t len)
+{
+    const Py_ssize_t piece = 1 << 30;
+    int rc = 0;
+
+    while (len > 0 && rc >= 0) {
+        int n = (int)(len < piece ? len : piece);
+        rc = ap_rwrite(data, n, r);
+        data += n;
+        len -= n;
+    }
+    return rc;
+}
 
 static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
 {
@@ -573,7 +696,7 @@ static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    rc = ap_rwrite(PyBytes_AS_STRING(bytes), (int)PyBytes_GET_SIZE(bytes), r);
+    rc = write_all(r, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes));
     if (rc >= 0 && flush) {
         rc = ap_rflush(r);
     }
@@ -921,7 +1044,7 @@ static PyObject *request_add_handler(mp_request *self, PyObject *args)
     const char *htype, *handler, *dir = NULL;
     mp_dynamic_handler *dyn;
     mp_dir_config *conf;
-    int phase, i;
+    int phase;
 
     if (r == NULL || !PyArg_ParseTuple(args, "ss|z:add_handler", &htype,
                                        &handler, &dir)) {
@@ -966,7 +1089,6 @@ static PyObject *request_add_handler(mp_request *self, PyObject *args)
     if (phase == MP_PHASE_HANDLER && self->state->current_phase < phase) {
         r->handler = "mod_python";
     }
-    (void)i;
     Py_RETURN_NONE;
 }
 
@@ -1010,14 +1132,20 @@ static PyObject *request_take_cleanups(mp_request *self, PyObject *unused)
 static PyObject *request_log_error(mp_request *self, PyObject *args)
 {
     request_rec *r = req_rec(self);
-    const char *message;
+    PyObject *message, *bytes;
     int level = APLOG_ERR;
 
-    if (r == NULL || !PyArg_ParseTuple(args, "s|i:log_error", &message,
+    if (r == NULL || !PyArg_ParseTuple(args, "O|i:log_error", &message,
                                        &level)) {
         return NULL;
     }
-    ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, r, "%s", message);
+    bytes = mp_text_bytes(message, "log_error: message");
+    if (bytes == NULL) {
+        return NULL;
+    }
+    ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, r, "%s",
+                  PyBytes_AS_STRING(bytes));
+    Py_DECREF(bytes);
     Py_RETURN_NONE;
 }
 
@@ -1070,6 +1198,12 @@ static PyObject *request_get_remote_host(mp_request *self, PyObject *args)
                                        &want_ip)) {
         return NULL;
     }
+    if (type < REMOTE_HOST || type > REMOTE_DOUBLE_REV) {
+        PyErr_Format(PyExc_ValueError, "get_remote_host: type must be "
+                     "apache.REMOTE_HOST, REMOTE_NAME, REMOTE_NOLOOKUP or "
+                     "REMOTE_DOUBLE_REV, not %d", type);
+        return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
     host = ap_get_remote_host(r->connection, r->per_dir_config, type,
                               &str_is_ip);
@@ -1083,6 +1217,8 @@ static PyObject *request_get_remote_host(mp_request *self, PyObject *args)
     return mp_str(host);
 }
 
+/* allow_methods(methods[, reset]): names for the Allow header of a 405
+ * or 501 response (and OPTIONS).  Extension methods are listed too. */
 static PyObject *request_allow_methods(mp_request *self, PyObject *args)
 {
     request_rec *r = req_rec(self);
@@ -1094,7 +1230,13 @@ static PyObject *request_allow_methods(mp_request *self, PyObject *args)
                                        &reset)) {
         return NULL;
     }
-    seq = PySequence_Fast(methods, "allow_methods needs a sequence of str");
+    if (PyUnicode_Check(methods) || PyBytes_Check(methods)) {
+        seq = PyTuple_Pack(1, methods);        /* one method name */
+    }
+    else {
+        seq = PySequence_Fast(methods, "allow_methods needs a sequence of "
+                              "method names");
+    }
     if (seq == NULL) {
         return NULL;
     }
@@ -1110,9 +1252,14 @@ static PyObject *request_allow_methods(mp_request *self, PyObject *args)
             Py_DECREF(seq);
             return NULL;
         }
-        ap_allow_methods(r, 0, m, NULL);
+        ap_method_list_add(r->allowed_methods, m);
+        if (ap_method_number_of(m) == M_INVALID) {
+            /* Apache lists extension methods only with this bit set */
+            r->allowed_methods->method_mask |= AP_METHOD_BIT << M_INVALID;
+        }
     }
     Py_DECREF(seq);
+    r->allowed |= r->allowed_methods->method_mask;
     Py_RETURN_NONE;
 }
 
@@ -1125,6 +1272,237 @@ static PyObject *request_construct_url(mp_request *self, PyObject *arg)
         return NULL;
     }
     return mp_str(ap_construct_url(r->pool, uri, r));
+}
+
+/* ------------------------------------------------- 3.x additions */
+
+/* OSError(code, message, filename) for an APR status. */
+static PyObject *apr_os_error(apr_status_t rv, const char *what,
+                              PyObject *filename)
+{
+    char reason[120], message[200];
+    PyObject *exc;
+
+    apr_strerror(rv, reason, sizeof(reason));
+    apr_snprintf(message, sizeof(message), "%s: %s", what, reason);
+    exc = PyObject_CallFunction(PyExc_OSError, "isO", (int)rv, message,
+                                filename ? filename : Py_None);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* sendfile(path[, offset, len]): send (part of) a file with the core's
+ * file buckets (sendfile(2) where Apache allows it); returns the count. */
+static PyObject *request_sendfile(mp_request *self, PyObject *args,
+                                  PyObject *kw)
+{
+    static char *kwlist[] = {"path", "offset", "len", NULL};
+    request_rec *r = req_rec(self);
+    PyObject *path;
+    long long offset = 0, len = -1;
+    const char *fname;
+    apr_file_t *fd = NULL;
+    apr_finfo_t finfo;
+    apr_status_t rv;
+    apr_size_t sent = 0;
+
+    if (r == NULL
+        || !PyArg_ParseTupleAndKeywords(args, kw, "O|LL:sendfile", kwlist,
+                                        &path, &offset, &len)) {
+        return NULL;
+    }
+    if (offset < 0) {
+        PyErr_SetString(PyExc_ValueError, "sendfile: offset must be >= 0");
+        return NULL;
+    }
+    fname = mp_pstr_from_object(r->pool, path, "sendfile: path");
+    if (fname == NULL) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rv = apr_file_open(&fd, fname, APR_READ | APR_BINARY
+                       | APR_SENDFILE_ENABLED, APR_OS_DEFAULT, r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&finfo, APR_FINFO_SIZE | APR_FINFO_TYPE, fd);
+    }
+    Py_END_ALLOW_THREADS
+    if (rv != APR_SUCCESS) {
+        return apr_os_error(rv, "sendfile: cannot open the file", path);
+    }
+    if (finfo.filetype != APR_REG) {
+        apr_file_close(fd);
+        return apr_os_error(APR_EINVAL, "sendfile: not a regular file", path);
+    }
+    if (offset > finfo.size) {
+        offset = finfo.size;
+    }
+    if (len < 0 || len > finfo.size - offset) {
+        len = finfo.size - offset;
+    }
+    if (len == 0) {
+        apr_file_close(fd);
+        return PyLong_FromLong(0);
+    }
+    /* the file stays open until the request ends: the core output
+     * filter may still hold its bucket after ap_send_fd returns */
+    Py_BEGIN_ALLOW_THREADS
+    rv = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)len, &sent);
+    Py_END_ALLOW_THREADS
+    if (rv != APR_SUCCESS) {
+        return apr_os_error(rv, "sendfile: sending failed (client closed "
+                            "the connection?)", path);
+    }
+    return PyLong_FromSize_t(sent);
+}
+
+static PyObject *request_is_https(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+    int https;
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+#ifdef MP_HAVE_AP_SSL
+    https = ap_ssl_conn_is_ssl(r->connection);
+#else
+    {
+        APR_OPTIONAL_FN_TYPE(ssl_is_https) *is_https =
+            APR_RETRIEVE_OPTIONAL_FN(ssl_is_https);
+        https = is_https != NULL && is_https(r->connection);
+    }
+#endif
+    return PyBool_FromLong(https);
+}
+
+/* ssl_var_lookup(name): a mod_ssl variable (SSL_CIPHER ...), or None. */
+static PyObject *request_ssl_var_lookup(mp_request *self, PyObject *arg)
+{
+    request_rec *r = req_rec(self);
+    const char *name, *value;
+
+    if (r == NULL
+        || (name = mp_pstr_from_object(r->pool, arg, "ssl variable")) == NULL) {
+        return NULL;
+    }
+#ifdef MP_HAVE_AP_SSL
+    value = ap_ssl_var_lookup(r->pool, r->server, r->connection, r, name);
+#else
+    {
+        APR_OPTIONAL_FN_TYPE(ssl_var_lookup) *lookup =
+            APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup);
+        value = lookup ? lookup(r->pool, r->server, r->connection, r,
+                                (char *)name) : NULL;
+    }
+#endif
+    return mp_str(value);
+}
+
+/* discard_request_body(): read and throw away the body; returns the
+ * status of ap_discard_request_body (apache.OK or an HTTP error). */
+static PyObject *request_discard_request_body(mp_request *self,
+                                              PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+    mp_read_state *rs;
+    int rc;
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_discard_request_body(r);
+    Py_END_ALLOW_THREADS
+    rs = &self->state->reading;
+    rs->setup_done = 1;
+    rs->eof = 1;
+    rs->buffer_pos = rs->buffer_len;
+    return PyLong_FromLong(rc);
+}
+
+static PyObject *request_auth_name(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    return r ? mp_str(ap_auth_name(r)) : NULL;
+}
+
+static PyObject *request_auth_type(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    return r ? mp_str(ap_auth_type(r)) : NULL;
+}
+
+static PyObject *request_set_etag(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    ap_set_etag(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_set_last_modified(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    ap_set_last_modified(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_meets_conditions(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    return r ? PyLong_FromLong(ap_meets_conditions(r)) : NULL;
+}
+
+/* update_mtime(seconds): req.mtime becomes the later of the two. */
+static PyObject *request_update_mtime(mp_request *self, PyObject *arg)
+{
+    request_rec *r = req_rec(self);
+    double seconds;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    seconds = PyFloat_AsDouble(arg);
+    if (seconds == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    ap_update_mtime(r, (apr_time_t)(seconds * APR_USEC_PER_SEC));
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_add_cgi_vars(mp_request *self, PyObject *unused)
+{
+    request_rec *r = req_rec(self);
+
+    (void)unused;
+    if (r == NULL) {
+        return NULL;
+    }
+    /* PATH_TRANSLATED takes a subrequest, which runs our hooks */
+    Py_BEGIN_ALLOW_THREADS
+    ap_add_cgi_vars(r);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef request_methods[] = {
@@ -1175,6 +1553,31 @@ static PyMethodDef request_methods[] = {
      "allow_methods(methods[, reset])"},
     {"construct_url", (PyCFunction)request_construct_url, METH_O,
      "construct_url(uri): an absolute URL for uri on this server"},
+    {"sendfile", (PyCFunction)(void (*)(void))request_sendfile,
+     METH_VARARGS | METH_KEYWORDS,
+     "sendfile(path[, offset, len]): send a file; returns the bytes sent"},
+    {"is_https", (PyCFunction)request_is_https, METH_NOARGS,
+     "true when the connection uses SSL/TLS"},
+    {"ssl_var_lookup", (PyCFunction)request_ssl_var_lookup, METH_O,
+     "ssl_var_lookup(name): a mod_ssl variable, or None"},
+    {"discard_request_body", (PyCFunction)request_discard_request_body,
+     METH_NOARGS, "read and discard the request body; returns a status"},
+    {"auth_name", (PyCFunction)request_auth_name, METH_NOARGS,
+     "the AuthName in effect, or None"},
+    {"auth_type", (PyCFunction)request_auth_type, METH_NOARGS,
+     "the AuthType in effect, or None"},
+    {"set_etag", (PyCFunction)request_set_etag, METH_NOARGS,
+     "set the ETag header from req.mtime and req.finfo"},
+    {"set_last_modified", (PyCFunction)request_set_last_modified,
+     METH_NOARGS, "set the Last-Modified header from req.mtime"},
+    {"meets_conditions", (PyCFunction)request_meets_conditions, METH_NOARGS,
+     "check the If-* headers: apache.OK, or the status to return "
+     "(e.g. HTTP_NOT_MODIFIED)"},
+    {"update_mtime", (PyCFunction)request_update_mtime, METH_O,
+     "update_mtime(seconds): make req.mtime at least that"},
+    {"add_cgi_vars", (PyCFunction)request_add_cgi_vars, METH_NOARGS,
+     "add the CGI/1.1 variables (PATH_INFO, QUERY_STRING ...) to "
+     "subprocess_env"},
     {NULL}
 };
 

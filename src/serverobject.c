@@ -4,9 +4,13 @@
  * Licensed under the Apache License, Version 2.0 (see LICENSE).
  *
  * server_rec lives as long as the configuration, i.e. as long as the
- * child process: no lifetime checks are needed.
+ * child process: no lifetime checks are needed.  Two server objects of the
+ * same server_rec compare equal.
  */
 #include "mod_python.h"
+#include "util_cfgtree.h"
+#include "scoreboard.h"
+#include "unixd.h"
 
 APLOG_USE_MODULE(python);
 
@@ -28,6 +32,16 @@ PyObject *mp_server_new(server_rec *s)
     }
     self->s = s;
     return (PyObject *)self;
+}
+
+server_rec *mp_server_rec(PyObject *obj)
+{
+    if (!PyObject_TypeCheck(obj, &mp_server_type)) {
+        PyErr_Format(PyExc_TypeError, "expected a server object "
+                     "(req.server), not %.100s", Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    return ((mp_server *)obj)->s;
 }
 
 static void server_dealloc(mp_server *self)
@@ -52,16 +66,40 @@ static PyObject *names_tuple(apr_array_header_t *names)
     return tuple;
 }
 
+/* SendBufferSize is global and kept private by Apache 2.4: read it back
+ * from the configuration tree (0: the system default). */
+static long send_buffer_size(void)
+{
+    const ap_directive_t *d;
+    long size = 0;
+
+    for (d = ap_conftree; d != NULL; d = d->next) {
+        if (d->directive && strcasecmp(d->directive, "SendBufferSize") == 0
+            && d->args != NULL) {
+            size = atol(d->args);
+        }
+    }
+    return size;
+}
+
+static PyObject *seconds(apr_interval_time_t t)
+{
+    return PyFloat_FromDouble((double)t / APR_USEC_PER_SEC);
+}
+
 typedef enum {
     S_HOSTNAME, S_PORT, S_ADMIN, S_DEFN_NAME, S_DEFN_LINE, S_ERROR_FNAME,
     S_LOGLEVEL, S_IS_VIRTUAL, S_TIMEOUT, S_KEEP_ALIVE_TIMEOUT,
-    S_KEEP_ALIVE_MAX, S_KEEP_ALIVE, S_PATH, S_NAMES, S_WILD_NAMES,
-    S_LIMIT_REQ_LINE, S_LIMIT_REQ_FIELDSIZE, S_LIMIT_REQ_FIELDS, S_SCHEME
+    S_KEEP_ALIVE_MAX, S_KEEP_ALIVE, S_PATH, S_PATHLEN, S_NAMES, S_WILD_NAMES,
+    S_LIMIT_REQ_LINE, S_LIMIT_REQ_FIELDSIZE, S_LIMIT_REQ_FIELDS, S_SCHEME,
+    S_SRM_CONFNAME, S_SEND_BUFFER_SIZE, S_UID, S_GID, S_NEXT, S_GENERATION,
+    S_RESTART_TIME
 } server_member;
 
 static PyObject *server_get(mp_server *self, void *closure)
 {
     server_rec *s = self->s;
+    int generation = 0;
 
     switch ((server_member)(apr_uintptr_t)closure) {
     case S_HOSTNAME:      return mp_str(s->server_hostname);
@@ -72,20 +110,33 @@ static PyObject *server_get(mp_server *self, void *closure)
     case S_ERROR_FNAME:   return mp_str(s->error_fname);
     case S_LOGLEVEL:      return PyLong_FromLong(s->log.level);
     case S_IS_VIRTUAL:    return PyBool_FromLong(s->is_virtual);
-    case S_TIMEOUT:
-        return PyFloat_FromDouble((double)s->timeout / APR_USEC_PER_SEC);
-    case S_KEEP_ALIVE_TIMEOUT:
-        return PyFloat_FromDouble((double)s->keep_alive_timeout
-                                  / APR_USEC_PER_SEC);
+    case S_TIMEOUT:       return seconds(s->timeout);
+    case S_KEEP_ALIVE_TIMEOUT: return seconds(s->keep_alive_timeout);
     case S_KEEP_ALIVE_MAX: return PyLong_FromLong(s->keep_alive_max);
     case S_KEEP_ALIVE:    return PyBool_FromLong(s->keep_alive);
     case S_PATH:          return mp_str(s->path);
+    case S_PATHLEN:       return PyLong_FromLong(s->pathlen);
     case S_NAMES:         return names_tuple(s->names);
     case S_WILD_NAMES:    return names_tuple(s->wild_names);
     case S_LIMIT_REQ_LINE: return PyLong_FromLong(s->limit_req_line);
     case S_LIMIT_REQ_FIELDSIZE: return PyLong_FromLong(s->limit_req_fieldsize);
     case S_LIMIT_REQ_FIELDS: return PyLong_FromLong(s->limit_req_fields);
     case S_SCHEME:        return mp_str(s->server_scheme);
+    case S_SRM_CONFNAME:  Py_RETURN_NONE;   /* gone since Apache 1.3 */
+    case S_SEND_BUFFER_SIZE: return PyLong_FromLong(send_buffer_size());
+    case S_UID:           return PyLong_FromLong((long)ap_unixd_config.user_id);
+    case S_GID:           return PyLong_FromLong((long)ap_unixd_config.group_id);
+    case S_NEXT:          return mp_server_new(s->next);
+    case S_GENERATION:
+        if (ap_mpm_query(AP_MPMQ_GENERATION, &generation) != APR_SUCCESS) {
+            Py_RETURN_NONE;
+        }
+        return PyLong_FromLong(generation);
+    case S_RESTART_TIME:
+        if (ap_scoreboard_image == NULL || ap_scoreboard_image->global == NULL) {
+            Py_RETURN_NONE;
+        }
+        return seconds(ap_scoreboard_image->global->restart_time);
     }
     Py_RETURN_NONE;
 }
@@ -100,7 +151,7 @@ static PyGetSetDef server_getset[] = {
     SERVER_MEMBER("defn_name", S_DEFN_NAME, "file where the server is defined"),
     SERVER_MEMBER("defn_line_number", S_DEFN_LINE, "line of that definition"),
     SERVER_MEMBER("error_fname", S_ERROR_FNAME, "ErrorLog file name"),
-    SERVER_MEMBER("loglevel", S_LOGLEVEL, "LogLevel"),
+    SERVER_MEMBER("loglevel", S_LOGLEVEL, "LogLevel (apache.APLOG_*)"),
     SERVER_MEMBER("is_virtual", S_IS_VIRTUAL, "true for a virtual host"),
     SERVER_MEMBER("timeout", S_TIMEOUT, "Timeout, in seconds"),
     SERVER_MEMBER("keep_alive_timeout", S_KEEP_ALIVE_TIMEOUT,
@@ -108,6 +159,7 @@ static PyGetSetDef server_getset[] = {
     SERVER_MEMBER("keep_alive_max", S_KEEP_ALIVE_MAX, "MaxKeepAliveRequests"),
     SERVER_MEMBER("keep_alive", S_KEEP_ALIVE, "KeepAlive"),
     SERVER_MEMBER("path", S_PATH, "ServerPath"),
+    SERVER_MEMBER("pathlen", S_PATHLEN, "length of ServerPath"),
     SERVER_MEMBER("names", S_NAMES, "ServerAlias names"),
     SERVER_MEMBER("wild_names", S_WILD_NAMES, "wildcard ServerAlias names"),
     SERVER_MEMBER("limit_req_line", S_LIMIT_REQ_LINE, "LimitRequestLine"),
@@ -115,33 +167,152 @@ static PyGetSetDef server_getset[] = {
                   "LimitRequestFieldSize"),
     SERVER_MEMBER("limit_req_fields", S_LIMIT_REQ_FIELDS, "LimitRequestFields"),
     SERVER_MEMBER("server_scheme", S_SCHEME, "scheme of ServerName, if given"),
+    SERVER_MEMBER("srm_confname", S_SRM_CONFNAME,
+                  "None: Apache 2 has no srm.conf"),
+    SERVER_MEMBER("send_buffer_size", S_SEND_BUFFER_SIZE,
+                  "SendBufferSize (0: the system default)"),
+    SERVER_MEMBER("server_uid", S_UID, "uid the children run as (User)"),
+    SERVER_MEMBER("server_gid", S_GID, "gid the children run as (Group)"),
+    SERVER_MEMBER("next", S_NEXT, "the next server in the configuration"),
+    SERVER_MEMBER("my_generation", S_GENERATION,
+                  "generation of this child (graceful restarts so far)"),
+    SERVER_MEMBER("restart_time", S_RESTART_TIME,
+                  "time of the last (re)start, seconds since the epoch"),
     {NULL}
 };
 
 static PyObject *server_log_error(mp_server *self, PyObject *args)
 {
-    const char *message;
+    PyObject *message, *bytes;
     int level = APLOG_ERR;
 
-    if (!PyArg_ParseTuple(args, "s|i:log_error", &message, &level)) {
+    if (!PyArg_ParseTuple(args, "O|i:log_error", &message, &level)) {
+        return NULL;
+    }
+    bytes = mp_text_bytes(message, "log_error: message");
+    if (bytes == NULL) {
         return NULL;
     }
     ap_log_error(APLOG_MARK, level & APLOG_LEVELMASK, 0, self->s, "%s",
-                 message);
+                 PyBytes_AS_STRING(bytes));
+    Py_DECREF(bytes);
+    Py_RETURN_NONE;
+}
+
+/* The server-level mod_python configuration (outside any section). */
+static mp_dir_config *server_dir_config(mp_server *self)
+{
+    return ap_get_module_config(self->s->lookup_defaults, &python_module);
+}
+
+static PyObject *server_get_options(mp_server *self, PyObject *unused)
+{
+    (void)unused;
+    return mp_table_copy_of(server_dir_config(self)->options);
+}
+
+static PyObject *server_get_config(mp_server *self, PyObject *unused)
+{
+    (void)unused;
+    return mp_table_copy_of(server_dir_config(self)->directives);
+}
+
+/* register_cleanup(req, callable[, data]): call callable(data) when the
+ * child process exits (apache._exit_callbacks, run by _child_exit). */
+static PyObject *server_register_cleanup(mp_server *self, PyObject *args)
+{
+    PyObject *req, *callable, *data = Py_None, *apache, *callbacks, *pair;
+    int rc;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO|O:register_cleanup", &req, &callable,
+                          &data)) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(req, &mp_request_type)) {
+        PyErr_SetString(PyExc_TypeError, "register_cleanup: the first "
+                        "argument must be the request object");
+        return NULL;
+    }
+    if (!PyCallable_Check(callable)) {
+        PyErr_SetString(PyExc_TypeError, "register_cleanup: the second "
+                        "argument must be callable");
+        return NULL;
+    }
+    apache = PyImport_ImportModule("mod_python.apache");
+    if (apache == NULL) {
+        return NULL;
+    }
+    callbacks = PyObject_GetAttrString(apache, "_exit_callbacks");
+    Py_DECREF(apache);
+    if (callbacks == NULL) {
+        return NULL;
+    }
+    pair = PyTuple_Pack(2, callable, data);
+    if (pair == NULL) {
+        Py_DECREF(callbacks);
+        return NULL;
+    }
+    rc = PyList_Check(callbacks) ? PyList_Append(callbacks, pair) : -1;
+    if (rc != 0 && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "apache._exit_callbacks is not a list");
+    }
+    Py_DECREF(pair);
+    Py_DECREF(callbacks);
+    if (rc != 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
 static PyMethodDef server_methods[] = {
     {"log_error", (PyCFunction)server_log_error, METH_VARARGS,
      "log_error(message[, level]): write to this server's error log"},
+    {"get_options", (PyCFunction)server_get_options, METH_NOARGS,
+     "table of the PythonOption settings at server level"},
+    {"get_config", (PyCFunction)server_get_config, METH_NOARGS,
+     "table of the mod_python directives at server level"},
+    {"register_cleanup", (PyCFunction)server_register_cleanup, METH_VARARGS,
+     "register_cleanup(req, callable[, data]): call callable(data) when "
+     "the child process exits"},
     {NULL}
 };
+
+static PyObject *server_richcompare(PyObject *a, PyObject *b, int op)
+{
+    int same;
+
+    if (!PyObject_TypeCheck(b, &mp_server_type)
+        || (op != Py_EQ && op != Py_NE)) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    same = ((mp_server *)a)->s == ((mp_server *)b)->s;
+    return PyBool_FromLong(op == Py_EQ ? same : !same);
+}
+
+static Py_hash_t server_hash(mp_server *self)
+{
+    Py_hash_t hash = (Py_hash_t)((apr_uintptr_t)self->s >> 4);
+
+    return hash == -1 ? -2 : hash;
+}
+
+static PyObject *server_repr(mp_server *self)
+{
+    return PyUnicode_FromFormat("<mp_server %s:%d>",
+                                self->s->server_hostname
+                                ? self->s->server_hostname : "?",
+                                (int)self->s->port);
+}
 
 PyTypeObject mp_server_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "mp_server",
     .tp_basicsize = sizeof(mp_server),
     .tp_dealloc = (destructor)server_dealloc,
+    .tp_repr = (reprfunc)server_repr,
+    .tp_hash = (hashfunc)server_hash,
+    .tp_richcompare = server_richcompare,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "the server object (req.server)",
     .tp_methods = server_methods,

@@ -110,8 +110,9 @@ static const char *table_key(mp_table *self, PyObject *key)
     return mp_pstr_from_object(table_pool(self), key, "table key");
 }
 
-/* All values of key: NULL and KeyError when absent. */
-static PyObject *table_lookup(mp_table *self, const char *key)
+/* All values of key: NULL and KeyError(key_obj) when absent. */
+static PyObject *table_lookup(mp_table *self, const char *key,
+                              PyObject *key_obj)
 {
     const apr_array_header_t *arr = apr_table_elts(self->table);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -151,7 +152,7 @@ static PyObject *table_lookup(mp_table *self, const char *key)
         return list;
     }
     if (first == NULL) {
-        PyErr_SetString(PyExc_KeyError, key);
+        PyErr_SetObject(PyExc_KeyError, key_obj);
     }
     return first;
 
@@ -168,7 +169,7 @@ static PyObject *table_subscript(mp_table *self, PyObject *key)
     if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
         return NULL;
     }
-    return table_lookup(self, k);
+    return table_lookup(self, k, key);
 }
 
 static int table_ass_subscript(mp_table *self, PyObject *key, PyObject *value)
@@ -206,6 +207,9 @@ static int table_contains(mp_table *self, PyObject *key)
 {
     const char *k;
 
+    if (!PyUnicode_Check(key) && !PyBytes_Check(key)) {
+        return table_usable(self) ? 0 : -1;
+    }
     if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
         return -1;
     }
@@ -412,18 +416,11 @@ static PyObject *table_update(mp_table *self, PyObject *args, PyObject *kwargs)
 
 static PyObject *table_copy(mp_table *self, PyObject *unused)
 {
-    mp_table *copy;
-
     (void)unused;
     if (!table_usable(self)) {
         return NULL;
     }
-    copy = (mp_table *)mp_table_new_empty();
-    if (copy == NULL) {
-        return NULL;
-    }
-    copy->table = apr_table_copy(copy->pool, self->table);
-    return (PyObject *)copy;
+    return mp_table_copy_of(self->table);
 }
 
 static PyObject *table_clear(mp_table *self, PyObject *unused)
@@ -459,30 +456,236 @@ static PyObject *table_pop(mp_table *self, PyObject *const *args,
     return result;
 }
 
-static PyObject *table_repr(mp_table *self)
+/* key as str with ASCII letters lowered, the way apr compares keys */
+static PyObject *fold_key(const char *key)
 {
-    PyObject *items, *dict, *repr;
-    Py_ssize_t i;
+    char *folded = strdup(key), *p;
+    PyObject *result;
 
-    items = table_list(self, 2);
+    if (folded == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (p = folded; *p; p++) {
+        *p = apr_tolower(*p);
+    }
+    result = mp_str(folded);
+    free(folded);
+    return result;
+}
+
+/* Add value under key in dict; a second value makes a list. */
+static int dict_add_value(PyObject *dict, PyObject *key, PyObject *value)
+{
+    PyObject *old = PyDict_GetItemWithError(dict, key), *list;
+    int rc;
+
+    if (old == NULL) {
+        return PyErr_Occurred() ? -1 : PyDict_SetItem(dict, key, value);
+    }
+    if (PyList_CheckExact(old)) {
+        return PyList_Append(old, value);
+    }
+    list = PyList_New(2);
+    if (list == NULL) {
+        return -1;
+    }
+    PyList_SET_ITEM(list, 0, Py_NewRef(old));
+    PyList_SET_ITEM(list, 1, Py_NewRef(value));
+    rc = PyDict_SetItem(dict, key, list);
+    Py_DECREF(list);
+    return rc;
+}
+
+/* The table as a dict, duplicated keys giving lists (as a subscript
+ * does).  fold: keys case-folded; otherwise each key as first written. */
+static PyObject *table_as_dict(mp_table *self, int fold)
+{
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e;
+    PyObject *dict, *spelling = NULL, *result = NULL;
+    int i;
+
+    if (!table_usable(self) || (dict = PyDict_New()) == NULL) {
+        return NULL;
+    }
+    if (!fold && (spelling = PyDict_New()) == NULL) {
+        goto done;
+    }
+    arr = apr_table_elts(self->table);
+    e = (const apr_table_entry_t *)arr->elts;
+    for (i = 0; i < arr->nelts; i++) {
+        PyObject *key = fold_key(e[i].key ? e[i].key : "");
+        PyObject *value = mp_str_or_empty(e[i].val);
+        int rc = key && value ? dict_add_value(dict, key, value) : -1;
+
+        if (rc == 0 && spelling != NULL
+            && PyDict_GetItemWithError(spelling, key) == NULL) {
+            PyObject *first = PyErr_Occurred() ? NULL : mp_str_or_empty(e[i].key);
+            rc = first ? PyDict_SetItem(spelling, key, first) : -1;
+            Py_XDECREF(first);
+        }
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (rc != 0) {
+            goto done;
+        }
+    }
+    if (spelling == NULL) {
+        result = Py_NewRef(dict);
+    }
+    else {
+        PyObject *key, *value;
+        Py_ssize_t pos = 0;
+
+        result = PyDict_New();
+        while (result && PyDict_Next(dict, &pos, &key, &value)) {
+            if (PyDict_SetItem(result, PyDict_GetItem(spelling, key),
+                               value) != 0) {
+                Py_CLEAR(result);
+            }
+        }
+    }
+
+done:
+    Py_DECREF(dict);
+    Py_XDECREF(spelling);
+    return result;
+}
+
+/* A mapping (or table) as a dict with case-folded keys. */
+static PyObject *mapping_as_folded_dict(PyObject *other)
+{
+    PyObject *items, *it, *pair, *dict;
+
+    if (PyObject_TypeCheck(other, &mp_table_type)) {
+        return table_as_dict((mp_table *)other, 1);
+    }
+    items = PyMapping_Items(other);
     if (items == NULL) {
         return NULL;
     }
-    dict = PyDict_New();
-    for (i = 0; dict && i < PyList_GET_SIZE(items); i++) {
-        PyObject *kv = PyList_GET_ITEM(items, i);
-        if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kv, 0),
-                           PyTuple_GET_ITEM(kv, 1)) != 0) {
+    it = PyObject_GetIter(items);
+    Py_DECREF(items);
+    dict = it ? PyDict_New() : NULL;
+    while (dict != NULL && (pair = PyIter_Next(it)) != NULL) {
+        PyObject *key = NULL, *bytes = NULL, *folded = NULL;
+
+        if (PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
+            key = PyTuple_GET_ITEM(pair, 0);
+        }
+        else {
+            PyErr_SetString(PyExc_TypeError, "items() must give pairs");
+        }
+        if (key != NULL && (bytes = mp_text_bytes(key, "table key")) != NULL) {
+            folded = fold_key(PyBytes_AS_STRING(bytes));
+        }
+        if (folded == NULL || PyDict_SetItem(dict, folded,
+                                             PyTuple_GET_ITEM(pair, 1)) != 0) {
             Py_CLEAR(dict);
         }
+        Py_XDECREF(folded);
+        Py_XDECREF(bytes);
+        Py_DECREF(pair);
     }
-    Py_DECREF(items);
+    Py_XDECREF(it);
+    if (dict != NULL && PyErr_Occurred()) {
+        Py_CLEAR(dict);
+    }
+    return dict;
+}
+
+/* table == mapping: same keys (case-insensitive), same values (a list
+ * for a duplicated key).  Mappings whose keys are not all text are
+ * simply unequal. */
+static PyObject *table_richcompare(PyObject *a, PyObject *b, int op)
+{
+    PyObject *mine, *theirs, *result;
+
+    if ((op != Py_EQ && op != Py_NE)
+        || !(PyObject_TypeCheck(b, &mp_table_type) || PyDict_Check(b)
+             || PyObject_HasAttrString(b, "keys"))) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    mine = table_as_dict((mp_table *)a, 1);
+    if (mine == NULL) {
+        return NULL;
+    }
+    theirs = mapping_as_folded_dict(b);
+    if (theirs == NULL) {
+        Py_DECREF(mine);
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)
+            && !PyErr_ExceptionMatches(PyExc_ValueError)) {
+            return NULL;
+        }
+        PyErr_Clear();
+        return PyBool_FromLong(op == Py_NE);
+    }
+    result = PyObject_RichCompare(mine, theirs, op);
+    Py_DECREF(mine);
+    Py_DECREF(theirs);
+    return result;
+}
+
+static PyObject *table_popitem(mp_table *self, PyObject *unused)
+{
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e;
+    apr_array_header_t *keep;
+    PyObject *pair;
+    int i, last;
+
+    (void)unused;
+    if (!table_usable(self)) {
+        return NULL;
+    }
+    arr = apr_table_elts(self->table);
+    if (arr->nelts == 0) {
+        PyErr_SetString(PyExc_KeyError, "popitem(): table is empty");
+        return NULL;
+    }
+    e = (const apr_table_entry_t *)arr->elts;
+    last = arr->nelts - 1;
+    pair = Py_BuildValue("(NN)", mp_str_or_empty(e[last].key),
+                         mp_str_or_empty(e[last].val));
+    if (pair == NULL) {
+        return NULL;
+    }
+    /* apr tables cannot remove one entry: rebuild without the last one,
+     * in the same order (keys and values stay in their pool) */
+    keep = apr_array_make(self->pool, last > 0 ? last : 1,
+                          sizeof(apr_table_entry_t));
+    for (i = 0; i < last; i++) {
+        *(apr_table_entry_t *)apr_array_push(keep) = e[i];
+    }
+    apr_table_clear(self->table);
+    for (i = 0; i < keep->nelts; i++) {
+        apr_table_entry_t *entry = &APR_ARRAY_IDX(keep, i, apr_table_entry_t);
+        apr_table_addn(self->table, entry->key, entry->val);
+    }
+    return pair;
+}
+
+static PyObject *table_repr(mp_table *self)
+{
+    PyObject *dict = table_as_dict(self, 0), *repr;
+
     if (dict == NULL) {
         return NULL;
     }
     repr = PyUnicode_FromFormat("mp_table(%R)", dict);
     Py_DECREF(dict);
     return repr;
+}
+
+PyObject *mp_table_copy_of(const apr_table_t *t)
+{
+    mp_table *copy = (mp_table *)mp_table_new_empty();
+
+    if (copy == NULL) {
+        return NULL;
+    }
+    copy->table = apr_table_copy(copy->pool, t);
+    return (PyObject *)copy;
 }
 
 static PyObject *table_new(PyTypeObject *type, PyObject *args,
@@ -529,7 +732,9 @@ static PyMethodDef table_methods[] = {
     {"copy", (PyCFunction)table_copy, METH_NOARGS, "a new, independent table"},
     {"clear", (PyCFunction)table_clear, METH_NOARGS, "remove every entry"},
     {"pop", (PyCFunction)(void (*)(void))table_pop, METH_FASTCALL,
-     "pop(key[, default])"},
+     "pop(key[, default]): remove key (every value of it), return its value"},
+    {"popitem", (PyCFunction)table_popitem, METH_NOARGS,
+     "remove and return the last (key, value) pair"},
     {NULL}
 };
 
@@ -542,6 +747,7 @@ PyTypeObject mp_table_type = {
     .tp_as_sequence = &table_as_sequence,
     .tp_as_mapping = &table_as_mapping,
     .tp_hash = PyObject_HashNotImplemented,
+    .tp_richcompare = table_richcompare,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "table([mapping-or-sequence]): a case-insensitive mapping over "
               "an Apache table; duplicate keys allowed",

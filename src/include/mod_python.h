@@ -231,6 +231,8 @@ PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner);
 PyObject *mp_table_new_empty(void);
 /* The apr_table_t behind a table object, or NULL (TypeError set). */
 apr_table_t *mp_table_get(PyObject *obj);
+/* A new standalone table holding a copy of t. */
+PyObject *mp_table_copy_of(const apr_table_t *t);
 
 /* The conn object; owner (a request object, or NULL for a connection
  * handler's own connection) bounds its lifetime. */
@@ -238,6 +240,8 @@ PyObject *mp_conn_new(conn_rec *c, PyObject *owner);
 void mp_conn_invalidate(PyObject *conn);
 int mp_owner_alive_conn(PyObject *conn);
 PyObject *mp_server_new(server_rec *s);
+/* The server_rec of a server object, or NULL (TypeError set). */
+server_rec *mp_server_rec(PyObject *obj);
 
 /* str <-> bytes as DESIGN.md says: UTF-8 with surrogateescape. */
 PyObject *mp_str(const char *s);          /* NULL s -> None */
@@ -246,6 +250,14 @@ PyObject *mp_str_or_empty(const char *s); /* NULL s -> "" */
  * when the value contains a NUL byte). */
 const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
                                 const char *what);
+/* str (encoded) or bytes as a new bytes object; NULL + exception when
+ * value is neither, or contains a NUL byte. */
+PyObject *mp_text_bytes(PyObject *value, const char *what);
+
+/* mp_finfo (req.finfo, apache.stat()) from an apr_finfo_t, and back
+ * (obj: an mp_finfo or None; strings copied into p). */
+PyObject *mp_finfo_new(const apr_finfo_t *f);
+int mp_finfo_fill(PyObject *obj, apr_finfo_t *f, apr_pool_t *p);
 
 /* Filters (filterobject.c). */
 extern PyTypeObject mp_filter_type;

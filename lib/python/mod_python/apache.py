@@ -24,12 +24,13 @@ import sys
 import traceback
 
 import _apache
+from mod_python import logbridge
 from _apache import (table, make_table, log_error, server_root, mpm_query,
-                     exists_config_define, mpm_name)
+                     exists_config_define, mpm_name, config_tree, stat)
 
 __all__ = ["SERVER_RETURN", "import_module", "log_error", "table",
            "make_table", "server_root", "mpm_query", "exists_config_define",
-           "allow_methods", "stat"]
+           "allow_methods", "stat", "config_tree"]
 
 version = _apache.version
 
@@ -127,7 +128,20 @@ PROXYREQ_RESPONSE = 3
 # indexes into req.finfo
 (FINFO_MODE, FINFO_INO, FINFO_DEV, FINFO_NLINK, FINFO_UID, FINFO_GID,
  FINFO_SIZE, FINFO_ATIME, FINFO_MTIME, FINFO_CTIME, FINFO_FNAME,
- FINFO_NAME) = range(12)
+ FINFO_NAME, FINFO_FILETYPE) = range(13)
+
+# file types (req.finfo.filetype), apache.stat() wanted bits, and
+# req.used_path_info values, from the C headers
+from _apache import (  # noqa: E402
+    APR_NOFILE, APR_REG, APR_DIR, APR_CHR, APR_BLK, APR_PIPE, APR_LNK,
+    APR_SOCK, APR_UNKFILE, APR_FINFO_LINK, APR_FINFO_MTIME, APR_FINFO_CTIME,
+    APR_FINFO_ATIME, APR_FINFO_SIZE, APR_FINFO_CSIZE, APR_FINFO_DEV,
+    APR_FINFO_INODE, APR_FINFO_NLINK, APR_FINFO_TYPE, APR_FINFO_USER,
+    APR_FINFO_GROUP, APR_FINFO_UPROT, APR_FINFO_GPROT, APR_FINFO_WPROT,
+    APR_FINFO_ICASE, APR_FINFO_NAME, APR_FINFO_MIN, APR_FINFO_IDENT,
+    APR_FINFO_OWNER, APR_FINFO_PROT, APR_FINFO_NORM, APR_FINFO_DIRENT,
+    AP_REQ_ACCEPT_PATH_INFO, AP_REQ_REJECT_PATH_INFO,
+    AP_REQ_DEFAULT_PATH_INFO)
 
 # indexes into req.parsed_uri
 (URI_SCHEME, URI_HOSTINFO, URI_USER, URI_PASSWORD, URI_HOSTNAME, URI_PORT,
@@ -151,6 +165,12 @@ AP_MPMQ_MAX_REQUESTS_DAEMON = 11
 AP_MPMQ_MAX_DAEMONS = 12
 AP_MPMQ_MPM_STATE = 13
 AP_MPMQ_IS_ASYNC = 14
+AP_MPMQ_GENERATION = 15
+AP_MPMQ_HAS_SERF = 16
+# values of mpm_query(AP_MPMQ_MPM_STATE)
+AP_MPMQ_STARTING = 0
+AP_MPMQ_RUNNING = 1
+AP_MPMQ_STOPPING = 2
 
 
 class SERVER_RETURN(Exception):
@@ -189,6 +209,11 @@ def _reload(module):
     return importlib.reload(module)
 
 
+def _initializing(module):
+    spec = getattr(module, "__spec__", None)
+    return getattr(spec, "_initializing", False)
+
+
 def import_module(module_name, autoreload=1, log=0, path=None):
     """Import module_name, reloading it when its file changed on disk.
 
@@ -196,6 +221,9 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     there even if a module of that name was imported from elsewhere).
     """
     module = sys.modules.get(module_name)
+    if _initializing(module):
+        # another thread is executing it: importlib waits until it is done
+        module = importlib.import_module(module_name)
     if module is not None and path:
         found = getattr(module, "__file__", None)
         if not found or os.path.dirname(found) not in path:
@@ -214,7 +242,10 @@ def import_module(module_name, autoreload=1, log=0, path=None):
         return module
     if autoreload:
         mtime = _file_mtime(module)
-        if mtime is not None and mtime != _mtimes.get(module_name):
+        if module_name not in _mtimes:
+            # imported by other means (or by another thread just now)
+            _mtimes[module_name] = mtime
+        elif mtime is not None and mtime != _mtimes[module_name]:
             module = _reload(module)
             _mtimes[module_name] = _file_mtime(module)
             if log:
@@ -323,6 +354,7 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
     return obj(target)
 
 
+@logbridge.bridged
 def _dispatch(req, phase, handler, directory, flags, python_path):
     """Run one request-phase handler for the C module; returns a status."""
     try:
@@ -340,6 +372,7 @@ def _dispatch(req, phase, handler, directory, flags, python_path):
         return _report_error(req, phase, handler, flags & _FLAG_DEBUG)
 
 
+@logbridge.bridged
 def _dispatch_filter(filter, phase, handler, directory, flags, python_path):
     """Run a filter handler; its result is ignored.  Returns OK, or 500
     after logging an exception (the C side then disables the filter)."""
@@ -352,6 +385,7 @@ def _dispatch_filter(filter, phase, handler, directory, flags, python_path):
         return HTTP_INTERNAL_SERVER_ERROR
 
 
+@logbridge.bridged
 def _dispatch_connection(conn, phase, handler, directory, flags, python_path):
     """Run a connection handler; returns its status."""
     try:
@@ -395,6 +429,7 @@ def _report_error(req, phase, handler, debug):
     return DONE
 
 
+@logbridge.bridged
 def _run_cleanups(req):
     """Run the callables given to req.register_cleanup(), first to last."""
     for callable_, data in req._take_cleanups():
@@ -424,11 +459,27 @@ def _child_exit():
 
 # ------------------------------------------------------------- helpers
 
+_METHOD_NAMES = ("GET", "PUT", "POST", "DELETE", "CONNECT", "OPTIONS",
+                 "TRACE", "PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY",
+                 "MOVE", "LOCK", "UNLOCK", "VERSION-CONTROL", "CHECKOUT",
+                 "UNCHECKOUT", "CHECKIN", "UPDATE", "LABEL", "REPORT",
+                 "MKWORKSPACE", "MKACTIVITY", "BASELINE-CONTROL", "MERGE")
+
+
 def allow_methods(req, *methods):
-    """Add method names to the Allow header of req (see req.allow_methods)."""
-    req.allow_methods(methods)
+    """Add methods to the Allow header of req: apache.M_* numbers or
+    method names (see req.allow_methods, which takes names)."""
+    names = []
+    for method in methods:
+        if isinstance(method, int):
+            if not 0 <= method < len(_METHOD_NAMES):
+                raise ValueError("allow_methods: %r is not an apache.M_* "
+                                 "method number" % (method,))
+            method = _METHOD_NAMES[method]
+        names.append(method)
+    req.allow_methods(names)
 
 
-def stat(path):
-    """os.stat, for code written against mod_python 3.x."""
-    return os.stat(path)
+# Python's logging, warnings and sys.stderr go to the Apache error log of
+# the request being handled (see logbridge.py): once per interpreter.
+logbridge.install(sys.modules[__name__])

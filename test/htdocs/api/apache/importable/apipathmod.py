@@ -1,0 +1,2 @@
+"""Found only through apache.import_module(..., path=[this directory])."""
+WHERE = "importable"
