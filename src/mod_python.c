@@ -553,9 +553,22 @@ PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
     return result;
 }
 
+/* Position in the handler list of a phase: configured, then dynamic. */
+typedef struct {
+    int configured;
+    int dynamic;
+} handler_cursor;
+
+static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
+                                      mp_request_state *state, int phase,
+                                      handler_cursor *cursor);
+static void release_objects_early(request_rec *r, mp_dir_config *conf,
+                                  mp_request_state *state, mp_interp *interp);
+
 /* Run one handler; returns its status (or MP_SKIPPED). */
 static int call_handler(request_rec *r, mp_request_state *state,
-                        mp_dir_config *conf, const mp_handler *h, int phase)
+                        mp_dir_config *conf, const mp_handler *h, int phase,
+                        const handler_cursor *cursor)
 {
     const char *name = mp_select_interpreter(r, conf, h, phase);
     mp_interp *interp;
@@ -597,6 +610,13 @@ static int call_handler(request_rec *r, mp_request_state *state,
         status = HTTP_INTERNAL_SERVER_ERROR;
     }
     Py_DECREF(result);
+    if (phase == MP_PHASE_HANDLER && state->objects != NULL) {
+        handler_cursor peek = *cursor;
+        if ((status != OK && status != MP_SKIPPED)
+            || next_handler(r, conf, state, phase, &peek) == NULL) {
+            release_objects_early(r, conf, state, interp);
+        }
+    }
 
 done:
     state->current_phase = -1;
@@ -607,43 +627,104 @@ done:
 
 /* Run the handlers of one phase: the configured ones, then those added by
  * req.add_handler().  The first status other than OK ends the chain. */
+/* The next handler of phase to run for r, or NULL; advances cursor.
+ * Handlers may add handlers, so the dynamic list is re-read each time. */
+static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
+                                      mp_request_state *state, int phase,
+                                      handler_cursor *cursor)
+{
+    apr_array_header_t *configured = conf->handlers[phase];
+
+    while (configured != NULL && cursor->configured < configured->nelts) {
+        const mp_handler *h = &APR_ARRAY_IDX(configured, cursor->configured++,
+                                             mp_handler);
+        if (extension_matches(r, h)) {
+            return h;
+        }
+    }
+    while (state->dynamic != NULL && cursor->dynamic < state->dynamic->nelts) {
+        mp_dynamic_handler *dyn = &APR_ARRAY_IDX(state->dynamic,
+                                                 cursor->dynamic++,
+                                                 mp_dynamic_handler);
+        if (dyn->phase == phase) {
+            return &dyn->handler;
+        }
+    }
+    return NULL;
+}
+
+/* Is a mod_python filter in this filter chain? */
+static int has_python_filter(ap_filter_t *f, int input)
+{
+    for (; f != NULL; f = f->next) {
+        if (input ? f->frec->filter_func.in_func == mp_input_filter
+                  : f->frec->filter_func.out_func == mp_output_filter) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* After the content handler: when no Python can run again for r (no
+ * log or cleanup handlers, no registered cleanups, no Python filters),
+ * drop the request objects now, while interp's GIL is held, instead of
+ * taking the GIL again when the request pool is destroyed.  That happens
+ * after the response went out, when the client's next request is already
+ * competing for the GIL. */
+static void release_objects_early(request_rec *r, mp_dir_config *conf,
+                                  mp_request_state *state, mp_interp *interp)
+{
+    int i;
+
+    if (conf->handlers[MP_PHASE_LOG] != NULL
+        || conf->handlers[MP_PHASE_CLEANUP] != NULL
+        || has_python_filter(r->output_filters, 0)
+        || has_python_filter(r->input_filters, 1)) {
+        return;
+    }
+    for (i = 0; state->dynamic != NULL && i < state->dynamic->nelts; i++) {
+        int later = APR_ARRAY_IDX(state->dynamic, i, mp_dynamic_handler).phase;
+        if (later == MP_PHASE_LOG || later == MP_PHASE_CLEANUP) {
+            return;
+        }
+    }
+    for (i = 0; i < state->objects->nelts; i++) {
+        mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
+                                               mp_request_link);
+        if (link->interp != interp
+            || ((mp_request *)link->request)->cleanups != NULL) {
+            return;
+        }
+    }
+    for (i = 0; i < state->objects->nelts; i++) {
+        mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
+                                               mp_request_link);
+        mp_request_invalidate((mp_request *)link->request);
+        Py_CLEAR(link->request);
+    }
+    state->objects = NULL;
+}
+
 static int run_phase(request_rec *r, int phase)
 {
     mp_dir_config *conf = ap_get_module_config(r->per_dir_config,
                                                &python_module);
     mp_request_state *state = ap_get_module_config(r->request_config,
                                                    &python_module);
-    apr_array_header_t *configured = conf->handlers[phase];
-    int ran = 0, i, status;
+    handler_cursor cursor = {0, 0};
+    const mp_handler *h;
+    int ran = 0, status;
 
-    if (configured == NULL && (state == NULL || state->dynamic == NULL)) {
+    if (conf->handlers[phase] == NULL
+        && (state == NULL || state->dynamic == NULL)) {
         return DECLINED;
     }
     if (state == NULL) {
         state = mp_request_state_get(r);
     }
-    for (i = 0; configured != NULL && i < configured->nelts; i++) {
-        const mp_handler *h = &APR_ARRAY_IDX(configured, i, mp_handler);
-        if (!extension_matches(r, h)) {
-            continue;
-        }
-        status = call_handler(r, state, conf, h, phase);
-        if (status == MP_SKIPPED) {
-            continue;
-        }
-        ran = 1;
-        if (status != OK) {
-            return status;
-        }
-    }
-    /* handlers may add handlers: re-read nelts on every turn */
-    for (i = 0; state->dynamic != NULL && i < state->dynamic->nelts; i++) {
-        mp_dynamic_handler dyn = APR_ARRAY_IDX(state->dynamic, i,
-                                               mp_dynamic_handler);
-        if (dyn.phase != phase) {
-            continue;
-        }
-        status = call_handler(r, state, conf, &dyn.handler, phase);
+    for (h = next_handler(r, conf, state, phase, &cursor); h != NULL;
+         h = next_handler(r, conf, state, phase, &cursor)) {
+        status = call_handler(r, state, conf, h, phase, &cursor);
         if (status == MP_SKIPPED) {
             continue;
         }
