@@ -622,6 +622,10 @@ done:
     state->current_phase = -1;
     mp_release_interpreter();
     apr_atomic_dec32(&mp_calls_in_progress);
+    if (mp_request_write_buffered(state) < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "mod_python: writing "
+                      "the response failed (client gone?)");
+    }
     return (int)status;
 }
 

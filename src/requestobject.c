@@ -666,11 +666,33 @@ static int write_all(request_rec *r, const char *data, Py_ssize_t len)
     return rc;
 }
 
+/* req.write(data, 0) keeps small data in the request state instead of
+ * calling ap_rwrite at once: handing data to Apache must be done without
+ * the GIL (the output filters may run Python, or block on the network),
+ * and releasing and re-taking the GIL for a few bytes costs a handoff to
+ * a waiting thread.  The data goes to Apache at the next bigger or flushed
+ * write, or when the handler returns. */
+#define MP_WRITE_BUFFER 8192
+
+int mp_request_write_buffered(mp_request_state *state)
+{
+    int rc = 0;
+
+    if (state->write_buffered > 0) {
+        rc = ap_rwrite(state->write_buffer, (int)state->write_buffered,
+                       state->r);
+        state->write_buffered = 0;
+    }
+    return rc;
+}
+
 static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"data", "flush", NULL};
     request_rec *r = req_rec(self);
+    mp_request_state *state;
     PyObject *data, *bytes;
+    apr_size_t len;
     int flush = 1, rc;
 
     if (r == NULL
@@ -695,8 +717,23 @@ static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
     if (bytes == NULL) {
         return NULL;
     }
+    state = self->state;
+    len = (apr_size_t)PyBytes_GET_SIZE(bytes);
+    if (!flush && state->write_buffered + len <= MP_WRITE_BUFFER) {
+        if (state->write_buffer == NULL) {
+            state->write_buffer = apr_palloc(r->pool, MP_WRITE_BUFFER);
+        }
+        memcpy(state->write_buffer + state->write_buffered,
+               PyBytes_AS_STRING(bytes), len);
+        state->write_buffered += len;
+        Py_DECREF(bytes);
+        Py_RETURN_NONE;
+    }
     Py_BEGIN_ALLOW_THREADS
-    rc = write_all(r, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes));
+    rc = mp_request_write_buffered(state);
+    if (rc >= 0) {
+        rc = write_all(r, PyBytes_AS_STRING(bytes), (Py_ssize_t)len);
+    }
     if (rc >= 0 && flush) {
         rc = ap_rflush(r);
     }
@@ -720,7 +757,10 @@ static PyObject *request_flush(mp_request *self, PyObject *unused)
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    rc = ap_rflush(r);
+    rc = mp_request_write_buffered(self->state);
+    if (rc >= 0) {
+        rc = ap_rflush(r);
+    }
     Py_END_ALLOW_THREADS
     if (rc < 0) {
         PyErr_SetString(PyExc_OSError, "flush to client failed");
@@ -1182,6 +1222,7 @@ static PyObject *request_internal_redirect(mp_request *self, PyObject *arg)
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
+    (void)mp_request_write_buffered(self->state);
     ap_internal_redirect(uri, r);
     Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
@@ -1349,7 +1390,9 @@ static PyObject *request_sendfile(mp_request *self, PyObject *args,
     /* the file stays open until the request ends: the core output
      * filter may still hold its bucket after ap_send_fd returns */
     Py_BEGIN_ALLOW_THREADS
-    rv = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)len, &sent);
+    rv = mp_request_write_buffered(self->state) < 0
+         ? APR_EGENERAL
+         : ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)len, &sent);
     Py_END_ALLOW_THREADS
     if (rv != APR_SUCCESS) {
         return apr_os_error(rv, "sendfile: sending failed (client closed "

@@ -32,6 +32,15 @@ PythonOutputFilter filtertools::describe DESCRIBE
         PythonHandler filtertools::big
         SetOutputFilter CAPITALIZE
     </Location>
+    <Location /mixed>
+        SetHandler mod_python
+        PythonHandler filtertools::mixed_writes
+    </Location>
+    <Location /mixed-filtered>
+        SetHandler mod_python
+        PythonHandler filtertools::mixed_writes
+        SetOutputFilter CAPITALIZE
+    </Location>
     <Location /rss>
         SetHandler mod_python
         PythonHandler filtertools::rss
@@ -204,3 +213,18 @@ def test_filter_knows_it_runs_in_a_subrequest(httpd):
     page = httpd.get("/page.shtml", host=HOST)
     assert page.status_code == 200
     assert page.text == "before included\n[sub] after\n"
+
+
+MIXED = "abc" + "d" * 5000 + "e" * 5000 + "f" + "g" * 20000 + "h"
+
+
+def test_unflushed_and_flushed_writes_arrive_in_order(httpd):
+    response = httpd.get("/mixed", host=HOST)
+    assert response.status_code == 200
+    assert response.text == MIXED
+
+
+def test_unflushed_writes_through_a_python_filter(httpd):
+    response = httpd.get("/mixed-filtered", host=HOST)
+    assert response.status_code == 200
+    assert response.text == MIXED.upper()

@@ -119,3 +119,18 @@ def unknown_filter(req):
         req.write("ValueError: %s" % exc)
         return apache.OK
     return apache.HTTP_INTERNAL_SERVER_ERROR
+
+
+def mixed_writes(req):
+    """Unflushed small writes (kept by mod_python), flushed ones and a
+    large one must reach the client in order."""
+    req.content_type = "text/plain"
+    req.write("a", 0)
+    req.write(b"b", 0)
+    req.write("c")
+    req.write("d" * 5000, 0)
+    req.write("e" * 5000, 0)            # exceeds the buffer: handed over
+    req.write("f", 0)
+    req.write("g" * 20000, 0)
+    req.write("h", 0)
+    return apache.OK
