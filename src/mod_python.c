@@ -574,7 +574,7 @@ static int call_handler(request_rec *r, mp_request_state *state,
     mp_interp *interp;
     PyObject *req, *result = NULL;
     long status = HTTP_INTERNAL_SERVER_ERROR;
-    int phase_index;
+    int phase_index, content_done = 0;
 
     apr_atomic_inc32(&mp_calls_in_progress);
     interp = mp_acquire_interpreter(name, r->server);
@@ -610,10 +610,11 @@ static int call_handler(request_rec *r, mp_request_state *state,
         status = HTTP_INTERNAL_SERVER_ERROR;
     }
     Py_DECREF(result);
-    if (phase == MP_PHASE_HANDLER && state->objects != NULL) {
+    if (phase == MP_PHASE_HANDLER) {
         handler_cursor peek = *cursor;
-        if ((status != OK && status != MP_SKIPPED)
-            || next_handler(r, conf, state, phase, &peek) == NULL) {
+        content_done = (status != OK && status != MP_SKIPPED)
+                       || next_handler(r, conf, state, phase, &peek) == NULL;
+        if (content_done && state->objects != NULL) {
             release_objects_early(r, conf, state, interp);
         }
     }
@@ -622,7 +623,9 @@ done:
     state->current_phase = -1;
     mp_release_interpreter();
     apr_atomic_dec32(&mp_calls_in_progress);
-    if (mp_request_write_buffered(state) < 0) {
+    if ((content_done && (status == OK || status == DONE)
+         ? mp_request_finish_response(state)
+         : mp_request_write_buffered(state)) < 0) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "mod_python: writing "
                       "the response failed (client gone?)");
     }

@@ -682,8 +682,38 @@ int mp_request_write_buffered(mp_request_state *state)
         rc = ap_rwrite(state->write_buffer, (int)state->write_buffered,
                        state->r);
         state->write_buffered = 0;
+        state->wrote_to_apache = 1;
     }
     return rc;
+}
+
+/* The response of a handler that wrote its whole body with small
+ * req.write(data, 0) calls goes out like a static file: with a
+ * Content-Length, in one packet, and before Apache looks for the next
+ * request on the connection (so a keep-alive client is served by the same
+ * worker, without a trip through the event MPM's listener). */
+int mp_request_finish_response(mp_request_state *state)
+{
+    request_rec *r = state->r;
+    ap_filter_t *f;
+    int rc;
+
+    if (state->write_buffered == 0 || r->main != NULL) {
+        return mp_request_write_buffered(state);
+    }
+    if (!state->wrote_to_apache
+        && apr_table_get(r->headers_out, "Content-Length") == NULL) {
+        for (f = r->output_filters; f != NULL; f = f->next) {
+            if (f->frec->filter_func.out_func == mp_output_filter) {
+                break;      /* a Python filter may change the length */
+            }
+        }
+        if (f == NULL) {
+            ap_set_content_length(r, (apr_off_t)state->write_buffered);
+        }
+    }
+    rc = mp_request_write_buffered(state);
+    return rc < 0 ? rc : ap_rflush(r);
 }
 
 static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
@@ -731,6 +761,7 @@ static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
     }
     Py_BEGIN_ALLOW_THREADS
     rc = mp_request_write_buffered(state);
+    state->wrote_to_apache = 1;
     if (rc >= 0) {
         rc = write_all(r, PyBytes_AS_STRING(bytes), (Py_ssize_t)len);
     }
@@ -1390,6 +1421,7 @@ static PyObject *request_sendfile(mp_request *self, PyObject *args,
     /* the file stays open until the request ends: the core output
      * filter may still hold its bucket after ap_send_fd returns */
     Py_BEGIN_ALLOW_THREADS
+    self->state->wrote_to_apache = 1;
     rv = mp_request_write_buffered(self->state) < 0
          ? APR_EGENERAL
          : ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)len, &sent);

@@ -41,6 +41,15 @@ PythonOutputFilter filtertools::describe DESCRIBE
         PythonHandler filtertools::mixed_writes
         SetOutputFilter CAPITALIZE
     </Location>
+    <Location /small>
+        SetHandler mod_python
+        PythonHandler filtertools::small_unflushed
+    </Location>
+    <Location /small-filtered>
+        SetHandler mod_python
+        PythonHandler filtertools::small_unflushed
+        SetOutputFilter CAPITALIZE
+    </Location>
     <Location /rss>
         SetHandler mod_python
         PythonHandler filtertools::rss
@@ -228,3 +237,19 @@ def test_unflushed_writes_through_a_python_filter(httpd):
     response = httpd.get("/mixed-filtered", host=HOST)
     assert response.status_code == 200
     assert response.text == MIXED.upper()
+
+
+def test_unflushed_body_goes_out_with_content_length(httpd):
+    response = httpd.get("/small", host=HOST)
+    assert response.text == "one two three"
+    assert response.headers.get("Content-Length") == "13"
+    assert "Transfer-Encoding" not in response.headers
+    head = httpd.request("HEAD", "/small", host=HOST)
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_no_content_length_guess_through_a_python_filter(httpd):
+    """A Python filter may change the length: mod_python sets none."""
+    response = httpd.get("/small-filtered", host=HOST)
+    assert response.text == "ONE TWO THREE"
+    assert response.headers.get("Content-Length") in (None, "13")

@@ -162,6 +162,7 @@ typedef struct mp_request_state {
     int current_phase;            /* phase running now, or -1 */
     char *write_buffer;           /* small req.write(data, 0) data, kept */
     apr_size_t write_buffered;    /* until it is handed to Apache */
+    int wrote_to_apache;          /* some of the body went to Apache */
     apr_hash_t *filters;          /* req.register_*_filter: name -> ctx */
     const char *current_directory;/* directory of the running handler */
 } mp_request_state;
@@ -181,6 +182,10 @@ mp_request_state *mp_request_state_get(request_rec *r);
 /* Hand the data kept by req.write(data, 0) to Apache.  Call WITHOUT the
  * GIL (the filters it runs may need it).  Returns ap_rwrite's result. */
 int mp_request_write_buffered(mp_request_state *state);
+
+/* After the content handler: hand the kept data to Apache and flush, with
+ * a Content-Length when that data is the whole body.  Without the GIL. */
+int mp_request_finish_response(mp_request_state *state);
 
 /* The request object of interp for the request of state (borrowed; GIL). */
 PyObject *mp_request_object(mp_request_state *state, mp_interp *interp);

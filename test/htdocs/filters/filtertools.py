@@ -134,3 +134,10 @@ def mixed_writes(req):
     req.write("g" * 20000, 0)
     req.write("h", 0)
     return apache.OK
+
+
+def small_unflushed(req):
+    req.content_type = "text/plain"
+    for piece in ("one ", "two ", "three"):
+        req.write(piece, 0)
+    return apache.OK
