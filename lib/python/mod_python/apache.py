@@ -18,10 +18,8 @@ expects.
 """
 
 import importlib
-import importlib.util
 import os
 import sys
-import traceback
 
 import _apache
 from mod_python import logbridge
@@ -201,6 +199,7 @@ def _reload(module):
     """Re-execute module from its source, ignoring any stale bytecode."""
     path = getattr(module, "__file__", None)
     if path and path.endswith(".py"):
+        import importlib.util   # only here: keeps interpreters small
         try:
             os.unlink(importlib.util.cache_from_source(path))
         except (OSError, NotImplementedError, ValueError):
@@ -404,6 +403,7 @@ def _dispatch_connection(conn, phase, handler, directory, flags, python_path):
 
 def _log_exception(target, header):
     """Log header and the current traceback, line by line, via target."""
+    import traceback        # only on errors: keeps interpreters small
     text = traceback.format_exc()
     log = getattr(target, "log_error", None) or log_error
     log("mod_python: %s (pid %d):" % (header, os.getpid()), APLOG_ERR)
