@@ -1,0 +1,516 @@
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""mod_python.cgihandler: run legacy CGI scripts inside Apache.
+
+Configuration::
+
+    <Directory /some/path>
+        AddHandler mod_python .py
+        PythonHandler mod_python.cgihandler
+    </Directory>
+
+The script named by ``req.filename`` runs unchanged, as ``__main__``, in
+this interpreter: it reads ``sys.stdin`` (the request body), reads the CGI
+variables in ``os.environ``, and prints headers (``Status:``,
+``Location:``, ``Content-Type:`` and any other), a blank line and the body
+on ``sys.stdout`` (text or ``sys.stdout.buffer``).  ``sys.exit()`` ends
+the script normally.  As under mod_cgi, a script that prints no complete
+header block or a malformed header line gets a 500; ``Location: /local``
+without ``Status:`` is an internal redirect and ``Location: http://...``
+without ``Status:`` a 302.
+
+Isolation of concurrent requests (threaded MPMs such as event).  Nothing
+is swapped per request: when this module is imported it installs, once,
+thread-aware stand-ins: ``sys.stdin`` and ``sys.stdout`` become proxies
+that forward to the current thread's request streams (or to the original
+streams on threads not running a CGI script), and ``os.environ`` (the
+same object, so references taken earlier, like ``cgi.FieldStorage``'s
+default argument, see it too) answers from the current request's
+environment on a thread running a script.  Writes to ``os.environ`` in a
+script stay in that request.  So any number of scripts run at once, each
+seeing only its own request, with no lock held while they run.
+
+Two things are process-wide and handled by a gate (``_ScriptGate``):
+
+* the working directory: each script runs in its own directory, as under
+  CGI.  Scripts of one directory run concurrently; a script from another
+  directory waits until those have finished (first come, first served).
+* module reloading (manual section 6.2): modules a script imported, except
+  the standard library, site-packages and mod_python itself, are removed
+  from ``sys.modules`` so the next run imports them afresh.  This is done
+  when the last running script finishes, so a module is never removed
+  while another script is importing or using it.  Under continuous
+  concurrent load scripts therefore share their imported modules until
+  the handler is idle.
+
+What is not emulated: child processes (``os.system``, ``subprocess``) see
+the process's real environment and standard streams, and so do threads a
+script starts; ``os.environb`` is the process's.
+"""
+
+import io
+import os
+import re
+import stat
+import sys
+import sysconfig
+import threading
+
+from mod_python import apache
+
+__all__ = ["handler"]
+
+MAX_HEADER_BYTES = 64 * 1024   # a script's header block, as mod_cgi allows
+
+
+def handler(req):
+    """Run the CGI script req.filename for this request."""
+    script = req.filename
+    code = _compile(script) if script else None
+    if code is None:
+        req.log_error("mod_python.cgihandler: no script %r for %s"
+                      % (script, req.uri), apache.APLOG_INFO)
+        return apache.HTTP_NOT_FOUND
+    response = _Response(req)
+    stdout = io.TextIOWrapper(io.BufferedWriter(response),
+                              encoding="utf-8", errors="surrogateescape",
+                              write_through=True)
+    stdin = io.TextIOWrapper(io.BufferedReader(_RequestBody(req)),
+                             encoding="utf-8", errors="surrogateescape")
+    environ = _cgi_environ(req, script)
+    directory = os.path.dirname(script)
+    with _gate.running(directory), _local_streams(stdin, stdout, environ):
+        try:
+            exec(code, _script_globals(script))
+        except SystemExit:
+            pass
+        finally:
+            _flush(stdout)
+    return response.finish()
+
+
+# ---------------------------------------------------------------- scripts
+
+_code_cache = {}             # script -> (mtime_ns, size, code)
+
+
+def _compile(script):
+    """The compiled script, recompiled when the file changes; None if
+    there is no such file."""
+    try:
+        info = os.stat(script)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    cached = _code_cache.get(script)
+    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
+        return cached[2]
+    with open(script, "rb") as source:
+        code = compile(source.read(), script, "exec", dont_inherit=True)
+    _code_cache[script] = (info.st_mtime_ns, info.st_size, code)
+    return code
+
+
+def _script_globals(script):
+    return {"__name__": "__main__", "__file__": script, "__doc__": None,
+            "__package__": None, "__spec__": None, "__loader__": None,
+            "__builtins__": __builtins__}
+
+
+def _flush(stream):
+    try:
+        stream.flush()
+    except ValueError:          # the script closed sys.stdout
+        pass
+
+
+def _cgi_environ(req, script):
+    """os.environ for the script: the process's plus the CGI variables
+    (RFC 3875, as mod_cgi sets them)."""
+    req.add_common_vars()
+    environ = dict(_process_environ())
+    environ.update(req.subprocess_env)
+    path_info = req.path_info or ""
+    uri = req.uri or ""
+    if path_info and uri.endswith(path_info):
+        script_name = uri[:-len(path_info)]
+    else:
+        script_name = uri
+    environ.update({
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_PROTOCOL": req.protocol or "",
+        "REQUEST_METHOD": req.method or "",
+        "QUERY_STRING": req.args or "",
+        "REQUEST_URI": req.unparsed_uri or "",
+        "SCRIPT_NAME": script_name,
+        "SCRIPT_FILENAME": script,
+    })
+    if path_info:
+        environ["PATH_INFO"] = path_info
+        environ["PATH_TRANSLATED"] = (req.document_root().rstrip("/")
+                                      + path_info)
+    else:
+        environ.pop("PATH_INFO", None)
+        environ.pop("PATH_TRANSLATED", None)
+    return environ
+
+
+# ------------------------------------------------------- the request I/O
+
+class _RequestBody(io.RawIOBase):
+    """The request body as a raw binary stream (for sys.stdin)."""
+
+    def __init__(self, req):
+        self._req = req
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self._req.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+_HEADER_END = re.compile(rb"(?:\A|\n)\r?\n")
+
+
+class _Response(io.RawIOBase):
+    """The script's standard output: CGI headers, then the body.
+
+    Header lines are collected until the blank line, then applied to the
+    request; the body goes to req.write as it comes.
+    """
+
+    def __init__(self, req):
+        self._req = req
+        self._head = bytearray()
+        self._headers_done = False
+        self._error = None
+        self._discard = False
+        self._local_redirect = None
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        size = len(data)
+        if self._discard:
+            return size
+        if not self._headers_done:
+            self._head += data
+            match = _HEADER_END.search(self._head)
+            if match is None:
+                if len(self._head) > MAX_HEADER_BYTES:
+                    self._fail("script headers longer than %d bytes"
+                               % MAX_HEADER_BYTES)
+                return size
+            block = bytes(self._head[:match.start()])
+            data = bytes(self._head[match.end():])
+            self._head = None
+            self._headers_done = True
+            self._apply_headers(block)
+            if self._discard:
+                return size
+        if data:
+            self._req.write(bytes(data), flush=False)
+        return size
+
+    def _fail(self, reason):
+        self._error = reason
+        self._discard = True
+
+    def _apply_headers(self, block):
+        req = self._req
+        status = location = None
+        lines = []
+        for line in block.split(b"\n"):
+            line = line.rstrip(b"\r")
+            if line[:1] in (b" ", b"\t") and lines:
+                lines[-1] += b" " + line.strip()
+            else:
+                lines.append(line)
+        for line in lines:
+            name, colon, value = line.partition(b":")
+            name = name.strip().decode("latin-1")
+            if not colon or not name:
+                return self._fail("malformed header from script: %r"
+                                  % line[:80].decode("latin-1"))
+            value = value.strip().decode("utf-8", "surrogateescape")
+            key = name.lower()
+            if key == "status":
+                try:
+                    status = int(value.split(None, 1)[0])
+                except (IndexError, ValueError):
+                    return self._fail("bad Status header from script: %r"
+                                      % value)
+            elif key == "content-type":
+                req.content_type = value
+            elif key == "location":
+                location = value
+                req.headers_out[name] = value
+            else:
+                req.headers_out.add(name, value)
+        if status is not None:
+            req.status = status
+        elif location is not None:
+            if location.startswith("/"):
+                self._local_redirect = location
+                self._discard = True
+            else:
+                req.status = apache.HTTP_MOVED_TEMPORARILY
+
+    def finish(self):
+        """The handler's status once the script has ended."""
+        req = self._req
+        if self._error is None and not self._headers_done:
+            self._error = ("premature end of script headers" if self._head
+                           else "script produced no output")
+        if self._error is not None:
+            req.log_error("mod_python.cgihandler: %s: %s"
+                          % (req.filename, self._error), apache.APLOG_ERR)
+            return apache.HTTP_INTERNAL_SERVER_ERROR
+        if self._local_redirect is not None:
+            req.internal_redirect(self._local_redirect)
+        return apache.OK
+
+
+# ------------------------------------------- thread-aware process state
+
+_local = threading.local()     # .streams = (stdin, stdout, environ)
+
+
+class _StreamProxy:
+    """Installed once as sys.stdin / sys.stdout: forwards to the current
+    thread's CGI stream, or to the stream that was there before."""
+
+    def __init__(self, index, default):
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_default", default)
+
+    def _target(self):
+        streams = getattr(_local, "streams", None)
+        if streams is None:
+            return self._default
+        return streams[self._index]
+
+    def __getattr__(self, name):
+        return getattr(self._target(), name)
+
+    def __setattr__(self, name, value):
+        setattr(self._target(), name, value)
+
+    def __iter__(self):
+        return iter(self._target())
+
+    def __next__(self):
+        return next(self._target())
+
+    def __enter__(self):
+        return self._target().__enter__()
+
+    def __exit__(self, *exc_info):
+        return self._target().__exit__(*exc_info)
+
+    def write(self, text):
+        return self._target().write(text)
+
+    def read(self, size=-1):
+        return self._target().read(size)
+
+    def readline(self, size=-1):
+        return self._target().readline(size)
+
+    def flush(self):
+        return self._target().flush()
+
+    def __repr__(self):
+        return "<cgihandler proxy for %r>" % (self._target(),)
+
+
+class _ThreadAwareEnviron(type(os.environ)):
+    """The class os.environ is switched to: on a thread running a CGI
+    script it reads and writes that request's environment (a dict), on
+    any other thread it is the process environment as usual."""
+
+    def _request(self):
+        streams = getattr(_local, "streams", None)
+        return None if streams is None else streams[2]
+
+    def __getitem__(self, key):
+        environ = self._request()
+        if environ is None:
+            return super().__getitem__(key)
+        return environ[key]
+
+    def __setitem__(self, key, value):
+        environ = self._request()
+        if environ is None:
+            _process_copy.clear()
+            return super().__setitem__(key, value)
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError("str expected, not %s" % type(
+                value if isinstance(key, str) else key).__name__)
+        environ[key] = value
+
+    def __delitem__(self, key):
+        environ = self._request()
+        if environ is None:
+            _process_copy.clear()
+            return super().__delitem__(key)
+        del environ[key]
+
+    def __iter__(self):
+        environ = self._request()
+        if environ is None:
+            return super().__iter__()
+        return iter(list(environ))
+
+    def __len__(self):
+        environ = self._request()
+        if environ is None:
+            return super().__len__()
+        return len(environ)
+
+    def __repr__(self):
+        environ = self._request()
+        if environ is None:
+            return super().__repr__()
+        return "environ(%r)" % (environ,)
+
+
+_process_copy = {}      # the process environment decoded, until it changes
+
+
+def _process_environ():
+    """The process environment as a dict, whatever thread asks."""
+    if not _process_copy:
+        streams = getattr(_local, "streams", None)
+        _local.streams = None
+        try:
+            _process_copy.update(os.environ)
+        finally:
+            _local.streams = streams
+    return _process_copy
+
+
+def _install():
+    """Put the thread-aware stand-ins in place (once per interpreter)."""
+    if not isinstance(sys.stdin, _StreamProxy):
+        sys.stdin = _StreamProxy(0, sys.stdin)
+    if not isinstance(sys.stdout, _StreamProxy):
+        sys.stdout = _StreamProxy(1, sys.stdout)
+    if not isinstance(os.environ, _ThreadAwareEnviron):
+        os.environ.__class__ = _ThreadAwareEnviron
+
+
+class _local_streams:
+    """Context: this thread's stdin, stdout and environ are the request's."""
+
+    def __init__(self, stdin, stdout, environ):
+        self._streams = (stdin, stdout, environ)
+
+    def __enter__(self):
+        _install()          # again, in case something replaced them
+        self._saved = getattr(_local, "streams", None)
+        _local.streams = self._streams
+
+    def __exit__(self, *exc_info):
+        _local.streams = self._saved
+        return False
+
+
+_install()
+
+
+# ------------------------------------------------------------- the gate
+
+def _kept_paths():
+    """Directories whose modules are never unloaded."""
+    paths = {sysconfig.get_paths().get(key)
+             for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    paths.add(os.path.dirname(os.path.dirname(apache.__file__)))
+    for entry in sys.path:
+        if entry.rstrip("/").endswith(("site-packages", "dist-packages")):
+            paths.add(entry)
+    return tuple(os.path.join(os.path.realpath(p), "")
+                 for p in paths if p)
+
+
+class _ScriptGate:
+    """Scripts of one directory run together; the working directory is
+    that directory; modules they imported are unloaded when the last one
+    finishes."""
+
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._directory = None
+        self._running = 0
+        self._queue = []           # directories waiting, in arrival order
+        self._baseline = None      # sys.modules names before the first ran
+        self._kept = _kept_paths()
+
+    def running(self, directory):
+        return _GateTicket(self, directory)
+
+    def enter(self, directory):
+        with self._condition:
+            ticket = object()
+            self._queue.append(ticket)
+            while not self._may_enter(directory, ticket):
+                self._condition.wait()
+            self._queue.remove(ticket)
+            if self._running == 0:
+                self._baseline = set(sys.modules)
+                self._directory = directory
+                if directory not in sys.path:
+                    sys.path.insert(0, directory)
+            os.chdir(directory)     # again: a running script may have moved
+            self._running += 1
+            self._condition.notify_all()
+
+    def _may_enter(self, directory, ticket):
+        if self._running == 0:
+            return self._queue[0] is ticket
+        # same directory: join, unless someone else queued before us
+        return directory == self._directory and self._queue[0] is ticket
+
+    def leave(self):
+        with self._condition:
+            self._running -= 1
+            if self._running == 0:
+                self._unload_new_modules()
+                self._baseline = None
+            self._condition.notify_all()
+
+    def _unload_new_modules(self):
+        for name in set(sys.modules) - self._baseline:
+            module = sys.modules.get(name)
+            if module is None or not self._unloadable(module):
+                continue
+            del sys.modules[name]
+
+    def _unloadable(self, module):
+        path = getattr(module, "__file__", None)
+        if not path:
+            return False
+        spec = getattr(module, "__spec__", None)
+        if getattr(spec, "_initializing", False):
+            return False      # being imported by another handler right now
+        return not os.path.realpath(path).startswith(self._kept)
+
+
+class _GateTicket:
+    def __init__(self, gate, directory):
+        self._gate = gate
+        self._directory = directory
+
+    def __enter__(self):
+        self._gate.enter(self._directory)
+
+    def __exit__(self, *exc_info):
+        self._gate.leave()
+        return False
+
+
+_gate = _ScriptGate()

@@ -1,0 +1,2 @@
+print("Content-Type: text/plain")
+print("but no blank line follows")

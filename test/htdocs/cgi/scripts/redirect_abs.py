@@ -1,0 +1,2 @@
+print("Location: http://example.test/elsewhere")
+print()

@@ -1,0 +1,3 @@
+print("Location: /scripts/hello.py")
+print()
+print("this body is dropped")

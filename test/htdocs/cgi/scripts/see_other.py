@@ -1,0 +1,5 @@
+print("Status: 303 See Other")
+print("Location: /scripts/hello.py")
+print("Content-Type: text/plain")
+print()
+print("go there")

@@ -1,0 +1,4 @@
+__access__ = False
+
+def hello(req):
+    return "never"

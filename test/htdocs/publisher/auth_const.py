@@ -1,0 +1,4 @@
+__auth__ = 0
+
+def hello(req):
+    return "never"

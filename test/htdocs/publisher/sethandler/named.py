@@ -1,0 +1,6 @@
+def index():
+    return "named index"
+
+
+def page():
+    return "named page"

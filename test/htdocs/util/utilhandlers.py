@@ -1,0 +1,228 @@
+"""Handlers for test_util.py: one per URL, named by the last path element."""
+
+import hashlib
+import json
+import os
+import threading
+import time
+import timeit
+import urllib.parse
+
+from mod_python import apache, util
+
+
+def handler(req):
+    name = os.path.basename(req.filename)
+    return globals()["do_" + name](req)
+
+
+def send_json(req, value):
+    req.content_type = "application/json"
+    req.write(json.dumps(value))
+    return apache.OK
+
+
+def describe(field):
+    """A JSON-able description of a StringField or Field."""
+    if isinstance(field, util.StringField):
+        return {"kind": "StringField", "name": field.name,
+                "value": field.value, "is_str": isinstance(field, str),
+                "file": field.file.read(), "type": field.type,
+                "type_options": dict(field.type_options),
+                "disposition": field.disposition,
+                "disposition_options": dict(field.disposition_options),
+                "filename": field.filename}
+    data = field.file.read()
+    field.file.seek(0)
+    return {"kind": "Field", "name": field.name, "filename": field.filename,
+            "value_is_bytes": isinstance(field.value, bytes),
+            "content": data.decode("latin-1"), "type": field.type,
+            "type_options": field.type_options,
+            "disposition": field.disposition,
+            "disposition_options": field.disposition_options,
+            "headers": field.headers}
+
+
+def form_options(req):
+    return {"keep_blank_values": int(req.headers_in.get("X-Keep-Blank", 0)),
+            "strict_parsing": int(req.headers_in.get("X-Strict", 0))}
+
+
+def do_fields(req):
+    """The parsed form, field by field."""
+    form = util.FieldStorage(req, **form_options(req))
+    return send_json(req, [describe(field) for field in form.list])
+
+
+def do_mapping(req):
+    """The mapping interface of FieldStorage."""
+    form = util.FieldStorage(req, keep_blank_values=1)
+    first = form.getfirst("a")
+    result = {
+        "keys": form.keys(),
+        "len": len(form),
+        "a": [str(v) for v in form["a"]] if isinstance(form["a"], list)
+        else str(form["a"]),
+        "a_is_list": isinstance(form["a"], list),
+        "b": form["b"], "b_type": type(form["b"]).__name__,
+        "b_value": form["b"].value,
+        "getfirst_a": first, "getfirst_type": type(first).__name__,
+        "getfirst_missing": form.getfirst("zz", "dflt"),
+        "getlist_a": form.getlist("a"), "getlist_missing": form.getlist("zz"),
+        "get_missing": form.get("zz", "dflt"), "get_b": form.get("b"),
+        "has_key_b": form.has_key("b"), "has_key_zz": form.has_key("zz"),
+        "contains_a": "a" in form, "contains_zz": "zz" in form,
+        "iter": list(form), "list_len": len(form.list),
+        "list_names": [field.name for field in form.list],
+    }
+    try:
+        form["zz"]
+    except KeyError:
+        result["missing_raises"] = "KeyError"
+    form["a"] = "replaced"
+    form.add_field("c", "3")
+    form.add_field("c", "4")
+    result["after_set_a"] = form["a"]
+    result["after_add_c"] = form.getlist("c")
+    del form["b"]
+    result["after_del_keys"] = form.keys()
+    return send_json(req, result)
+
+
+def do_strict(req):
+    """FormError can be caught: it is a ValueError with a reason."""
+    try:
+        util.FieldStorage(req, strict_parsing=1)
+    except util.FormError as error:
+        return send_json(req, {"caught": type(error).__name__,
+                               "is_value_error": isinstance(error,
+                                                            ValueError),
+                               "reason": str(error)})
+    return send_json(req, {"caught": None})
+
+
+def do_uncaught(req):
+    """A FormError the handler does not catch answers 400."""
+    util.FieldStorage(req, **form_options(req))
+    req.write("parsed")
+    return apache.OK
+
+
+do_limited = do_uncaught      # under LimitRequestBody 100
+
+
+def rss_kib():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class RssSampler(threading.Thread):
+    """Polls this process's VmRSS, remembering the largest value."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = rss_kib()
+        self.running = True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_kib())
+            time.sleep(0.002)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        self.peak = max(self.peak, rss_kib())
+        return self.peak
+
+
+def do_upload(req):
+    """Parse an upload, report sizes, digests and memory growth."""
+    before = rss_kib()
+    sampler = RssSampler()
+    sampler.start()
+    started = time.monotonic()
+    try:
+        form = util.FieldStorage(req)
+    finally:
+        peak = sampler.stop()
+    elapsed = time.monotonic() - started
+    files = {}
+    for field in form.list:
+        if isinstance(field, util.Field):
+            digest = hashlib.sha256()
+            size = 0
+            while True:
+                chunk = field.file.read(1 << 20)
+                if not chunk:
+                    break
+                size += len(chunk)
+                digest.update(chunk)
+            files[field.name] = {"size": size, "sha256": digest.hexdigest(),
+                                 "filename": field.filename,
+                                 "file_type": type(field.file).__name__}
+        else:
+            files[field.name] = {"value": field.value}
+    return send_json(req, {"files": files, "rss_before_kib": before,
+                           "rss_peak_kib": peak, "parse_seconds": elapsed,
+                           "pid": os.getpid()})
+
+
+def outcome(function, *args, **kwargs):
+    """The result of a call, or its exception as (type name, message)."""
+    try:
+        return ["ok", function(*args, **kwargs)]
+    except Exception as error:
+        return ["raised", type(error).__name__, str(error)]
+
+
+def do_parse_qs(req):
+    """Compare util.parse_qs(l) with urllib.parse on the cases posted."""
+    cases = json.loads(req.read())
+    mismatches = []
+    for case in cases:
+        qs = case["qs"]
+        if case.get("bytes"):
+            qs = qs.encode("utf-8", "surrogateescape")
+        kwargs = case.get("kwargs", {})
+        for name in ("parse_qsl", "parse_qs"):
+            expected = outcome(getattr(urllib.parse, name), qs, **kwargs)
+            actual = outcome(getattr(util, name), qs, **kwargs)
+            if expected != actual:
+                mismatches.append({"function": name, "case": repr(case),
+                                   "expected": repr(expected),
+                                   "actual": repr(actual)})
+    return send_json(req, {"checked": len(cases), "mismatches": mismatches})
+
+
+def do_parse_qs_speed(req):
+    """Seconds for 20000 parses of each query, util vs urllib.parse."""
+    timings = {}
+    for query in json.loads(req.read()):
+        timings[query] = {
+            "util": min(timeit.repeat(lambda: util.parse_qsl(query),
+                                      number=2000, repeat=5)),
+            "urllib": min(timeit.repeat(
+                lambda: urllib.parse.parse_qsl(query), number=2000,
+                repeat=5))}
+    return send_json(req, timings)
+
+
+def do_redirect(req):
+    location = req.headers_in["X-Location"]
+    permanent = int(req.headers_in.get("X-Permanent", 0))
+    text = req.headers_in.get("X-Text")
+    if req.headers_in.get("X-Write-First"):
+        req.content_type = "text/plain"
+        req.write("already sent ")
+        try:
+            util.redirect(req, location)
+        except IOError as error:
+            req.write("IOError: %s" % error)
+            return apache.OK
+    util.redirect(req, location, permanent, text)
+    req.write("not reached")
+    return apache.OK

@@ -1,0 +1,539 @@
+"""mod_python.util (manual section 4.6): FieldStorage, parse_qs, redirect."""
+
+import hashlib
+import http.client
+import json
+import random
+import socket
+import time
+
+import pytest
+
+CONFIG = """
+<VirtualHost *:{port}>
+    ServerName util.test
+    DocumentRoot {htdocs}/util
+    <Directory {htdocs}/util>
+        SetHandler mod_python
+        PythonHandler utilhandlers
+        PythonDebug On
+    </Directory>
+    <Location /limited>
+        LimitRequestBody 100
+    </Location>
+</VirtualHost>
+"""
+
+HOST = "util.test"
+BOUNDARY = "xYzZY-test-boundary"
+
+
+def raw_post(httpd, path, body, content_type, headers=None, chunks=None):
+    """POST body (bytes, or an iterable of bytes with an explicit length)
+    exactly as given; returns (status, headers, body bytes, seconds)."""
+    connection = http.client.HTTPConnection("127.0.0.1", httpd.port,
+                                            timeout=30)
+    started = time.monotonic()
+    try:
+        connection.putrequest("POST", path, skip_host=True)
+        connection.putheader("Host", HOST)
+        connection.putheader("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if chunks is None:
+            connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+        else:
+            connection.putheader("Content-Length", str(body))
+            connection.endheaders()
+            for chunk in chunks:
+                connection.send(chunk)
+        response = connection.getresponse()
+        data = response.read()
+        return (response.status, dict(response.getheaders()), data,
+                time.monotonic() - started)
+    finally:
+        connection.close()
+
+
+def multipart(parts, boundary=BOUNDARY, close=True):
+    """Encode parts: (headers dict, content bytes)."""
+    body = b""
+    for headers, content in parts:
+        body += b"--" + boundary.encode() + b"\r\n"
+        for name, value in headers.items():
+            body += ("%s: %s\r\n" % (name, value)).encode("utf-8")
+        body += b"\r\n" + content + b"\r\n"
+    if close:
+        body += b"--" + boundary.encode() + b"--\r\n"
+    return body
+
+
+def form_data(name, filename=None, ctype=None):
+    disposition = 'form-data; name="%s"' % name
+    if filename is not None:
+        disposition += '; filename="%s"' % filename
+    headers = {"Content-Disposition": disposition}
+    if ctype:
+        headers["Content-Type"] = ctype
+    return headers
+
+
+MULTIPART = "multipart/form-data; boundary=" + BOUNDARY
+
+
+def fields(response_body):
+    return json.loads(response_body)
+
+
+# ------------------------------------------------------- query strings
+
+def test_query_string_fields(httpd):
+    response = httpd.get("/fields?a=1&b=two+words&a=%C3%A9t%C3%A9&c=",
+                         host=HOST)
+    assert response.status_code == 200, response.text
+    got = response.json()
+    assert [(f["name"], f["value"]) for f in got] == [
+        ("a", "1"), ("b", "two words"), ("a", "été")]
+    assert all(f["kind"] == "StringField" and f["is_str"] for f in got)
+    assert got[0]["file"] == "1"          # StringField.file is a StringIO
+    assert got[0]["filename"] is None
+
+
+def test_keep_blank_values(httpd):
+    response = httpd.get("/fields?a=&b=1&c", host=HOST,
+                         headers={"X-Keep-Blank": "1"})
+    assert [(f["name"], f["value"]) for f in response.json()] == [
+        ("a", ""), ("b", "1"), ("c", "")]
+
+
+def test_invalid_utf8_is_surrogateescaped_not_an_error(httpd):
+    response = httpd.get("/fields?name=%FF%FEok", host=HOST)
+    assert response.status_code == 200, response.text
+    assert response.json()[0]["value"] == "\udcff\udcfeok"
+
+
+def test_urlencoded_post_plus_query(httpd):
+    response = httpd.post("/fields?q=1", host=HOST,
+                          data={"name": "Jöhn Smith", "q": "2"})
+    got = response.json()
+    assert [(f["name"], f["value"]) for f in got] == [
+        ("q", "1"), ("name", "Jöhn Smith"), ("q", "2")]
+
+
+def test_urlencoded_post_in_declared_charset(httpd):
+    status, _, body, _ = raw_post(
+        httpd, "/fields", b"name=J%F6hn&raw=\xe9",
+        "application/x-www-form-urlencoded; charset=latin-1")
+    assert status == 200, body
+    assert [(f["name"], f["value"]) for f in fields(body)] == [
+        ("name", "Jöhn"), ("raw", "é")]
+
+
+def test_post_with_other_content_type_leaves_body_alone(httpd):
+    status, _, body, _ = raw_post(httpd, "/fields?x=1", b'{"a": 1}',
+                                  "application/json")
+    assert status == 200
+    assert [(f["name"], f["value"]) for f in fields(body)] == [("x", "1")]
+
+
+def test_mapping_interface(httpd):
+    response = httpd.get("/mapping?a=1&b=2&a=3&e=", host=HOST)
+    assert response.status_code == 200, response.text
+    got = response.json()
+    assert got["keys"] == ["a", "b", "e"]
+    assert got["len"] == 3
+    assert got["a_is_list"] and got["a"] == ["1", "3"]
+    assert got["b"] == "2" and got["b_type"] == "StringField"
+    assert got["b_value"] == "2"
+    assert got["getfirst_a"] == "1" and got["getfirst_type"] == "StringField"
+    assert got["getfirst_missing"] == "dflt"
+    assert got["getlist_a"] == ["1", "3"] and got["getlist_missing"] == []
+    assert got["get_missing"] == "dflt" and got["get_b"] == "2"
+    assert got["has_key_b"] and not got["has_key_zz"]
+    assert got["contains_a"] and not got["contains_zz"]
+    assert got["iter"] == ["a", "b", "e"]
+    assert got["list_len"] == 4
+    assert got["list_names"] == ["a", "b", "a", "e"]
+    assert got["missing_raises"] == "KeyError"
+    assert got["after_set_a"] == "replaced"
+    assert got["after_add_c"] == ["3", "4"]
+    assert got["after_del_keys"] == ["e", "a", "c"]
+
+
+def test_strict_parsing_raises_a_catchable_form_error(httpd):
+    response = httpd.get("/strict?a=1&&b", host=HOST)
+    got = response.json()
+    assert got["caught"] == "FormError"
+    assert got["is_value_error"]
+    assert "bad query field" in got["reason"]
+    assert httpd.get("/strict?a=1&b=2", host=HOST).json() == {"caught": None}
+
+
+def test_strict_parsing_uncaught_is_400(httpd):
+    since = httpd.error_log_size()
+    response = httpd.get("/uncaught?a=1&bad", host=HOST,
+                         headers={"X-Strict": "1"})
+    assert response.status_code == 400
+    assert "bad query field" in response.text
+    log = httpd.wait_for_log("bad form data", since)
+    assert "bad query field: 'bad'" in log
+    assert "Traceback" not in httpd.error_log_since(since)
+
+
+# ------------------------------------------------------ parse_qs(l)
+
+def _qs_alphabet():
+    return "ab=&;+% 2AF0%C3%A9%FF\udcff é\x00x=%zz%2"
+
+
+def random_cases(seed, count):
+    """Seeded random query strings and arguments."""
+    rng = random.Random(seed)
+    alphabet = _qs_alphabet()
+    cases = []
+    for _ in range(count):
+        length = rng.randrange(0, 30)
+        qs = "".join(rng.choice(alphabet) for _ in range(length))
+        kwargs = {"keep_blank_values": rng.random() < 0.5,
+                  "strict_parsing": rng.random() < 0.3}
+        if rng.random() < 0.3:
+            kwargs["encoding"] = rng.choice(["utf-8", "latin-1", "ascii"])
+        if rng.random() < 0.3:
+            kwargs["errors"] = rng.choice(["replace", "strict",
+                                           "surrogateescape", "ignore"])
+        if rng.random() < 0.2:
+            kwargs["separator"] = rng.choice([";", "+", " ", "&&", "=", ""])
+        if rng.random() < 0.1:
+            kwargs["max_num_fields"] = rng.randrange(0, 4)
+        case = {"qs": qs, "kwargs": kwargs}
+        if rng.random() < 0.1:
+            case["bytes"] = True
+        cases.append(case)
+    return cases
+
+
+def check_cases(httpd, cases):
+    response = httpd.post("/parse_qs", host=HOST, data=json.dumps(cases))
+    assert response.status_code == 200, response.text
+    got = response.json()
+    assert got["checked"] == len(cases)
+    assert got["mismatches"] == []
+
+
+def test_parse_qs_examples_match_urllib(httpd):
+    cases = [{"qs": qs, "kwargs": kwargs} for qs in (
+        "", "a=1", "a=1&b=2&a=3", "a", "a=", "=", "=1", "&&", "a=1&",
+        "a+b=c+d", "a%2Bb=%2B", "%", "%2", "%zz=1", "a=%C3%A9", "a=%E9",
+        "é=ü", "a=1;b=2", "a==b", "k=%FF%FE") for kwargs in (
+        {}, {"keep_blank_values": True}, {"strict_parsing": True},
+        {"keep_blank_values": True, "strict_parsing": True},
+        {"encoding": "latin-1"}, {"errors": "strict"},
+        {"separator": ";"}, {"max_num_fields": 1})]
+    cases.append({"qs": "a=1&b=2", "bytes": True})
+    cases.append({"qs": "a=%41", "bytes": True})
+    check_cases(httpd, cases)
+
+
+def test_parse_qs_seeded_fuzz_matches_urllib(httpd):
+    """Always runs, hypothesis or not: 2000 seeded random cases."""
+    check_cases(httpd, random_cases(20241122, 2000))
+
+
+def test_parse_qs_property_matches_urllib(httpd):
+    """Property-based (hypothesis), when it is installed."""
+    hypothesis = pytest.importorskip("hypothesis")
+    strategies = hypothesis.strategies
+
+    tokens = list(_qs_alphabet()) + ["%41", "%e9", "%C3%A9", "+", "&", "="]
+    query = strategies.one_of(
+        strategies.lists(strategies.sampled_from(tokens),
+                         max_size=30).map("".join),
+        strategies.text(max_size=20))
+    kwargs = strategies.fixed_dictionaries({}, optional={
+        "keep_blank_values": strategies.booleans(),
+        "strict_parsing": strategies.booleans(),
+        "encoding": strategies.sampled_from(["utf-8", "latin-1"]),
+        "errors": strategies.sampled_from(["replace", "strict",
+                                           "surrogateescape"]),
+        "separator": strategies.sampled_from(["&", ";", "+", "&;"]),
+        "max_num_fields": strategies.integers(0, 5)})
+    cases = strategies.lists(strategies.fixed_dictionaries(
+        {"qs": query, "kwargs": kwargs}), min_size=1, max_size=25)
+
+    @hypothesis.settings(max_examples=60, deadline=None, derandomize=True,
+                         suppress_health_check=list(
+                             hypothesis.HealthCheck))
+    @hypothesis.given(cases)
+    def check(batch):
+        check_cases(httpd, batch)
+
+    check()
+
+
+def test_parse_qsl_is_faster_than_urllib(httpd):
+    queries = ["name=John+Smith&email=john%40example.com&comment=Hello+"
+               "world%21&submit=Send",
+               "a=1&b=2&c=3&d=hello&e=world&f=foo&g=bar"]
+    response = httpd.post("/parse_qs_speed", host=HOST,
+                          data=json.dumps(queries))
+    assert response.status_code == 200, response.text
+    for query, timing in response.json().items():
+        assert timing["util"] < timing["urllib"], (query, timing)
+
+
+# ------------------------------------------------------------ multipart
+
+def test_multipart_fields_and_upload(httpd):
+    content = bytes(range(256)) * 4 + b"\r\n--" + BOUNDARY[:-1].encode() \
+        + b"\r\n\r\n\r--\n"
+    body = multipart([
+        (form_data("title"), "Ünïcode ✓".encode()),
+        (form_data("upload", "photo 1.bin", "application/octet-stream; x=1"),
+         content),
+        (form_data("tags"), b"a"),
+        (form_data("tags"), b""),
+        (form_data("empty", ""), b""),
+    ])
+    status, _, data, _ = raw_post(httpd, "/fields?q=1", body, MULTIPART)
+    assert status == 200, data
+    got = fields(data)
+    assert [f["name"] for f in got] == [
+        "q", "title", "upload", "tags", "tags", "empty"]
+    title = got[1]
+    assert title["kind"] == "StringField" and title["value"] == "Ünïcode ✓"
+    assert title["disposition"] == "form-data"
+    assert title["disposition_options"] == {"name": "title"}
+    upload = got[2]
+    assert upload["kind"] == "Field"
+    assert upload["filename"] == "photo 1.bin"
+    assert upload["content"].encode("latin-1") == content
+    assert upload["value_is_bytes"]
+    assert upload["type"] == "application/octet-stream"
+    assert upload["type_options"] == {"x": "1"}
+    assert upload["disposition"] == "form-data"
+    assert upload["disposition_options"] == {"name": "upload",
+                                             "filename": "photo 1.bin"}
+    assert upload["headers"]["content-type"] == \
+        "application/octet-stream; x=1"
+    assert got[3]["value"] == "a" and got[4]["value"] == ""
+    assert got[5]["kind"] == "Field" and got[5]["filename"] == ""
+    assert got[5]["content"] == ""
+
+
+def test_multipart_part_charset_and_rfc5987_filename(httpd):
+    body = multipart([
+        (form_data("latin", ctype="text/plain; charset=latin-1"), b"caf\xe9"),
+        ({"Content-Disposition": "form-data; name=\"f\"; filename=\"x\"; "
+          "filename*=UTF-8''%E2%82%AC.txt"}, b"euro"),
+    ])
+    status, _, data, _ = raw_post(httpd, "/fields", body, MULTIPART)
+    assert status == 200, data
+    got = fields(data)
+    assert got[0]["value"] == "café"
+    assert got[1]["filename"] == "€.txt"
+
+
+def test_multipart_quoted_boundary_and_preamble(httpd):
+    body = b"preamble text\r\n" + multipart([(form_data("a"), b"1")],
+                                            boundary="q b") + b"epilogue"
+    status, _, data, _ = raw_post(httpd, "/fields", body,
+                                  'multipart/form-data; boundary="q b"')
+    assert status == 200, data
+    assert [(f["name"], f["value"]) for f in fields(data)] == [("a", "1")]
+
+
+@pytest.mark.parametrize("shift", [1, 2, 3, 8, 20, 23, 24, 25])
+def test_boundary_split_across_reads(httpd, shift):
+    """The delimiter straddles the 64 KiB read size at various offsets."""
+    read_size = 64 * 1024
+    prefix = multipart([(form_data("f", "f.bin"), b"")], close=False)
+    prefix = prefix[:prefix.index(b"\r\n\r\n") + 4]
+    length = read_size - len(prefix) - shift
+    content = (b"\r\n-" * (length // 3 + 1))[:length]
+    body = multipart([(form_data("f", "f.bin"), content),
+                      (form_data("after"), b"ok")])
+    assert body.index(b"\r\n--" + BOUNDARY.encode(), len(prefix)) == \
+        read_size - shift
+    status, _, data, _ = raw_post(httpd, "/fields", body, MULTIPART)
+    assert status == 200, data
+    got = fields(data)
+    assert got[0]["content"].encode("latin-1") == content
+    assert got[1]["value"] == "ok"
+
+
+def upload_stream(size, seed=7):
+    """(length, chunks iterator, sha256) of a multipart upload of size
+    pseudo-random bytes, with CR, LF and near-boundaries mixed in."""
+    rng = random.Random(seed)
+    block = bytearray(rng.randbytes(1 << 20))
+    near = b"\r\n--" + BOUNDARY[:-2].encode()
+    for offset in range(0, len(block) - 64, 4099):
+        block[offset:offset + len(near)] = near
+    block = bytes(block)
+    head = multipart([(form_data("note"), b"big one")], close=False) \
+        + b"--" + BOUNDARY.encode() + b"\r\n" \
+        + b'Content-Disposition: form-data; name="blob"; ' \
+          b'filename="blob.bin"\r\nContent-Type: application/octet-stream' \
+          b"\r\n\r\n"
+    tail = b"\r\n--" + BOUNDARY.encode() + b"--\r\n"
+    digest = hashlib.sha256()
+    full, rest = divmod(size, len(block))
+    for _ in range(full):
+        digest.update(block)
+    digest.update(block[:rest])
+
+    def chunks():
+        yield head
+        for _ in range(full):
+            yield block
+        yield block[:rest]
+        yield tail
+    return len(head) + size + len(tail), chunks(), digest.hexdigest()
+
+
+def test_large_upload_streams_with_bounded_memory(httpd):
+    """64 MiB upload: the handler's RSS grows by a few MiB at most."""
+    size = 64 * 1024 * 1024 + 12345
+    length, chunks, digest = upload_stream(size)
+    status, _, data, seconds = raw_post(httpd, "/upload", length, MULTIPART,
+                                        chunks=chunks)
+    assert status == 200, data
+    got = json.loads(data)
+    assert got["files"]["note"] == {"value": "big one"}
+    blob = got["files"]["blob"]
+    assert blob["size"] == size and blob["sha256"] == digest
+    assert blob["filename"] == "blob.bin"
+    growth_kib = got["rss_peak_kib"] - got["rss_before_kib"]
+    print("upload of %d MiB: RSS growth %d KiB, parse %.2fs, total %.2fs"
+          % (size >> 20, growth_kib, got["parse_seconds"], seconds))
+    assert growth_kib < 8 * 1024, got
+
+
+def test_chunked_upload(httpd):
+    """A body sent with Transfer-Encoding: chunked (no Content-Length)."""
+    length, chunks, digest = upload_stream(3 * 1024 * 1024 + 5, seed=3)
+    response = httpd.post("/upload", host=HOST, data=chunks,
+                          headers={"Content-Type": MULTIPART})
+    assert response.status_code == 200, response.text
+    assert response.json()["files"]["blob"]["sha256"] == digest
+
+
+# -------------------------------------------- malformed multipart = 400
+
+MALFORMED = {
+    "no boundary parameter": (
+        "multipart/form-data", multipart([(form_data("a"), b"1")]),
+        "without a boundary parameter"),
+    "boundary never appears": (
+        MULTIPART, b"just some text\r\nwithout any delimiter\r\n",
+        "does not contain its boundary"),
+    "empty body": (MULTIPART, b"", "does not contain its boundary"),
+    "truncated inside a part": (
+        MULTIPART, multipart([(form_data("a"), b"12345")])[:-30],
+        "ends inside a part"),
+    "truncated after a delimiter": (
+        MULTIPART, b"--" + BOUNDARY.encode(),
+        "ends before its closing boundary"),
+    "truncated inside headers": (
+        MULTIPART, b"--" + BOUNDARY.encode() + b"\r\nContent-Disp",
+        "ends before its closing boundary"),
+    "no closing delimiter": (
+        MULTIPART, multipart([(form_data("a"), b"1")], close=False),
+        "ends inside a part"),
+    "junk after boundary": (
+        MULTIPART, b"--" + BOUNDARY.encode() + b"junk\r\n\r\n1\r\n--"
+        + BOUNDARY.encode() + b"--\r\n",
+        "not followed by CRLF"),
+    "bare LF in header": (
+        MULTIPART, multipart([({"Content-Disposition":
+                                'form-data; name="a"\nX: y'}, b"1")]),
+        "bare CR or LF"),
+    "bare CR in header": (
+        MULTIPART, multipart([({"Content-Disposition":
+                                'form-data; name="a\rb"'}, b"1")]),
+        "bare CR or LF"),
+    "header without colon": (
+        MULTIPART, multipart([({"Content-Disposition": 'form-data; name="a"',
+                                "Broken header line": "x"}, b"1")]).replace(
+            b"Broken header line: x", b"Broken header line"),
+        "malformed multipart part header"),
+    "huge header line": (
+        MULTIPART, multipart([({"Content-Disposition": 'form-data; name="a"',
+                                "X-Huge": "h" * 100000}, b"1")]),
+        "headers longer than"),
+    "huge boundary": (
+        "multipart/form-data; boundary=" + "b" * 300, b"x",
+        "boundary longer than"),
+    "unknown charset": (
+        "application/x-www-form-urlencoded; charset=no-such-charset",
+        b"a=1", "unknown charset"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_body_is_400_with_reason(httpd, case):
+    ctype, body, reason = MALFORMED[case]
+    since = httpd.error_log_size()
+    status, _, data, seconds = raw_post(httpd, "/uncaught", body, ctype)
+    assert status == 400, data
+    assert reason in data.decode(), data
+    assert seconds < 10
+    log = httpd.wait_for_log("bad form data", since)
+    assert reason in log
+    assert "Traceback" not in httpd.error_log_since(since)
+
+
+def test_body_over_limit_request_body_is_413(httpd):
+    status, _, data, _ = raw_post(httpd, "/limited", b"a=" + b"x" * 200,
+                                  "application/x-www-form-urlencoded")
+    assert status == 413, data
+
+
+def test_client_closing_before_content_length_is_not_a_500(httpd):
+    """The client half-closes with the body cut short: 400, no traceback."""
+    body = multipart([(form_data("a"), b"1")])
+    since = httpd.error_log_size()
+    with socket.create_connection(("127.0.0.1", httpd.port),
+                                  timeout=20) as sock:
+        sock.sendall(("POST /uncaught HTTP/1.1\r\nHost: %s\r\n"
+                      "Content-Type: %s\r\nContent-Length: %d\r\n"
+                      "Connection: close\r\n\r\n"
+                      % (HOST, MULTIPART, len(body) + 1000)).encode() + body)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert "Traceback" not in httpd.error_log_since(since)
+
+
+# -------------------------------------------------------------- redirect
+
+def test_redirect_temporary(httpd):
+    response = httpd.get("/redirect", host=HOST,
+                         headers={"X-Location": "http://example.test/a?b=<c>"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "http://example.test/a?b=<c>"
+    assert "not reached" not in response.text
+    assert 'href="http://example.test/a?b=&lt;c&gt;"' in response.text
+
+
+def test_redirect_permanent_with_text(httpd):
+    response = httpd.get("/redirect", host=HOST,
+                         headers={"X-Location": "/elsewhere",
+                                  "X-Permanent": "1", "X-Text": "moved!"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/elsewhere"
+    assert response.text == "moved!"
+
+
+def test_redirect_after_output_raises_ioerror(httpd):
+    response = httpd.get("/redirect", host=HOST,
+                         headers={"X-Location": "/x", "X-Write-First": "1"})
+    assert response.status_code == 200
+    assert response.text.startswith("already sent IOError: cannot redirect")
+    assert "Location" not in response.headers
