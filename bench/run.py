@@ -233,7 +233,7 @@ def bench_row(mpm, name, path, row_config, loads, rounds, duration):
     server = start_server(mpm, row_config)
     try:
         url = server.url(path)
-        load_requests(url, 200)        # warm every child up
+        load_requests(url, 4000, 40)   # warm every child and thread up
         results = {}
         for connections in loads:
             runs = [run_wrk(url, connections, duration)
