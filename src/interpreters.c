@@ -28,6 +28,7 @@ typedef struct mp_tstate_link {
 static __thread mp_tstate_link *thread_states;
 
 static apr_hash_t *registry;            /* name -> mp_interp */
+static volatile int exiting;            /* the child is shutting down */
 static apr_pool_t *registry_pool;
 static apr_thread_mutex_t *registry_mutex;
 static apr_thread_mutex_t *create_mutex;
@@ -264,9 +265,10 @@ mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
 {
     mp_interp *interp;
 
-    if (registry == NULL) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "mod_python: Python is not initialised in this process");
+    if (registry == NULL || exiting) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: Python is %s "
+                     "in this process", exiting ? "shutting down"
+                                                : "not initialised");
         return NULL;
     }
     interp = registry_lookup(name);
@@ -285,25 +287,31 @@ mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
 void mp_for_each_interpreter(void (*fn)(mp_interp *, void *), void *data)
 {
     apr_hash_index_t *hi;
-    apr_array_header_t *all;
-    int i;
+    mp_interp **all;
+    int count, i;
 
     if (registry == NULL) {
         return;
     }
-    all = apr_array_make(registry_pool, 4, sizeof(mp_interp *));
+    /* a snapshot (malloc: another thread may be using registry_pool) */
     apr_thread_mutex_lock(registry_mutex);
-    for (hi = apr_hash_first(NULL, registry); hi; hi = apr_hash_next(hi)) {
-        APR_ARRAY_PUSH(all, mp_interp *) = apr_hash_this_val(hi);
+    count = (int)apr_hash_count(registry);
+    all = malloc(sizeof(*all) * (count ? count : 1));
+    for (i = 0, hi = apr_hash_first(NULL, registry); all && hi;
+         hi = apr_hash_next(hi)) {
+        all[i++] = apr_hash_this_val(hi);
     }
     apr_thread_mutex_unlock(registry_mutex);
-    for (i = 0; i < all->nelts; i++) {
-        mp_interp *interp = APR_ARRAY_IDX(all, i, mp_interp *);
-        if (enter_interpreter(interp->istate) == 0) {
-            fn(interp, data);
+    if (all == NULL) {
+        return;
+    }
+    for (i = 0; i < count; i++) {
+        if (enter_interpreter(all[i]->istate) == 0) {
+            fn(all[i], data);
             mp_release_interpreter();
         }
     }
+    free(all);
 }
 
 /* Process exit: let each interpreter run its exit callbacks. */
@@ -337,8 +345,10 @@ static apr_status_t child_exit(void *data)
     }
     mp_for_each_interpreter(child_exit_one, NULL);
     /* Py_FinalizeEx is deliberately not called: the process is about to
-     * exit, and finalisation can block on threads started by handlers. */
-    registry = NULL;
+     * exit, and finalisation can block on threads started by handlers.
+     * The registry stays allocated: a worker thread the MPM did not wait
+     * for may still look at it. */
+    exiting = 1;
     return APR_SUCCESS;
 }
 
@@ -352,7 +362,10 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
     apr_time_t started = apr_time_now();
 
     main_server = s;
-    if (apr_pool_create(&registry_pool, pchild) != APR_SUCCESS
+    /* Not a child of pchild: the registry must outlive every thread of
+     * the process, including ones still finishing while pchild and the
+     * global pool are destroyed at exit. */
+    if (apr_pool_create_unmanaged_ex(&registry_pool, NULL, NULL) != APR_SUCCESS
         || apr_thread_mutex_create(&registry_mutex, APR_THREAD_MUTEX_DEFAULT,
                                    registry_pool) != APR_SUCCESS
         || apr_thread_mutex_create(&create_mutex, APR_THREAD_MUTEX_DEFAULT,
