@@ -1,7 +1,9 @@
 # Sphinx configuration for the mod_python manual.
 #
-# Build with:  sphinx-build -b html Doc Doc/_build/html
-# The .rst files are also meant to be read as plain text.
+# Build with:  make -C Doc html   (sphinx-build -W: warnings are errors)
+# The .rst files are also meant to be read as plain text.  Their code
+# examples are run by test/test_docs.py, steered by the ".. example NAME:"
+# comments after them (invisible in the built manual).
 
 project = "mod_python"
 author = "Apache Software Foundation"
@@ -11,4 +13,7 @@ release = "4.0.0"
 
 extensions = []
 master_doc = "index"
+language = "en"
 exclude_patterns = ["_build"]
+html_theme = "alabaster"
+html_title = "mod_python %s manual" % release

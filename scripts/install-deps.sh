@@ -7,7 +7,9 @@
 # command to run and exits 1 if anything is missing.
 set -e
 
-PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make"
+# python3-setuptools and python3-pip: `pip install .` (test_install.py);
+# python3-sphinx: the manual, `make -C Doc html` (test_docs.py).
+PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian-like system (no dpkg-query);" >&2
