@@ -21,12 +21,15 @@ Apache's ``LogLevel`` (per server, directory and module: ``LogLevel
 python:debug``) decides what is written; the root logger is set to DEBUG
 when nobody configured it, so that nothing is dropped before Apache sees
 it.
+
+``logging`` itself is only imported when a handler imports it (the bridge
+is attached at that moment, by an import hook): it costs about 2 MB and
+several milliseconds in every interpreter that does not use it.
 """
 
 import contextvars
 import functools
 import io
-import logging
 import sys
 import threading
 
@@ -41,6 +44,7 @@ _pending = threading.local()    # a partial stderr line, per thread
 # apache.APLOG_* constants, highest threshold first.
 _LEVELS = []
 _APLOG_ERR = 3
+_APLOG_WARNING = 4
 
 
 def apache_level(levelno):
@@ -98,37 +102,57 @@ def flush_pending():
     write(text, _APLOG_ERR)
 
 
-class ApacheLogHandler(logging.Handler):
-    """A logging handler writing to the Apache error log."""
-
-    def __init__(self, level=logging.NOTSET):
-        super().__init__(level)
-        self.setFormatter(ApacheFormatter())
-
-    def emit(self, record):
-        try:
-            write(self.format(record), apache_level(record.levelno))
-        except Exception:
-            self.handleError(record)
-
-    def handleError(self, record):
-        # logging's default prints to sys.stderr, which is us again
-        try:
-            _apache.log_error("mod_python: cannot log %r from logger %s"
-                              % (record.msg, record.name), _APLOG_ERR)
-        except Exception:
-            pass
+_logging_classes = {}
 
 
-class ApacheFormatter(logging.Formatter):
-    """'message', prefixed with 'logger: ' for loggers other than root.
-    Apache adds the time, level, pid and client itself."""
+def _make_logging_classes(logging):
+    """ApacheLogHandler and ApacheFormatter (they need logging)."""
+    if _logging_classes:
+        return _logging_classes
 
-    def format(self, record):
-        text = super().format(record)
-        if record.name != "root":
-            text = "%s: %s" % (record.name, text)
-        return text
+    class ApacheLogHandler(logging.Handler):
+        """A logging handler writing to the Apache error log."""
+
+        def __init__(self, level=logging.NOTSET):
+            super().__init__(level)
+            self.setFormatter(ApacheFormatter())
+
+        def emit(self, record):
+            try:
+                write(self.format(record), apache_level(record.levelno))
+            except Exception:
+                self.handleError(record)
+
+        def handleError(self, record):
+            # logging's default prints to sys.stderr, which is us again
+            try:
+                _apache.log_error("mod_python: cannot log %r from logger %s"
+                                  % (record.msg, record.name), _APLOG_ERR)
+            except Exception:
+                pass
+
+    class ApacheFormatter(logging.Formatter):
+        """'message', prefixed with 'logger: ' for loggers other than root.
+        Apache adds the time, level, pid and client itself."""
+
+        def format(self, record):
+            text = super().format(record)
+            if record.name != "root":
+                text = "%s: %s" % (record.name, text)
+            return text
+
+    _logging_classes.update(ApacheLogHandler=ApacheLogHandler,
+                            ApacheFormatter=ApacheFormatter)
+    return _logging_classes
+
+
+def __getattr__(name):
+    """mod_python.logbridge.ApacheLogHandler / ApacheFormatter, made on
+    first use so that importing this module does not import logging."""
+    if name in ("ApacheLogHandler", "ApacheFormatter"):
+        import logging
+        return _make_logging_classes(logging)[name]
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 class ErrorLogStream(io.TextIOBase):
@@ -172,27 +196,75 @@ class ErrorLogStream(io.TextIOBase):
 
 _installed = False
 
+# logging's level numbers (fixed by the logging module's API)
+_CRITICAL, _ERROR, _WARNING, _INFO, _NOTSET = 50, 40, 30, 20, 0
+
+
+def _configure_logging(logging):
+    """Attach the bridge to the root logger; route warnings through it."""
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(_make_logging_classes(logging)["ApacheLogHandler"]())
+        if root.level == logging.WARNING:      # the default: not configured
+            root.setLevel(logging.DEBUG)
+    logging.captureWarnings(True)
+
+
+class _LoggingImportHook:
+    """A meta path finder that configures logging right after its first
+    import, and then removes itself."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None \
+                or not hasattr(spec.loader, "exec_module"):
+            return spec
+        original = spec.loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            _configure_logging(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _showwarning(message, category, filename, lineno, file=None, line=None):
+    """warnings.showwarning until logging is imported: what
+    logging.captureWarnings would log, at warn level."""
+    import warnings
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    write("py.warnings: " + text, _APLOG_WARNING)
+
 
 def install(apache):
     """Bridge logging, warnings and stderr (once per interpreter).
 
     apache is the mod_python.apache module (for the APLOG_* constants).
     """
-    global _installed, _APLOG_ERR
+    global _installed, _APLOG_ERR, _APLOG_WARNING
     if _installed:
         return
     _installed = True
     _APLOG_ERR = apache.APLOG_ERR
-    _LEVELS[:] = [(logging.CRITICAL, apache.APLOG_CRIT),
-                  (logging.ERROR, apache.APLOG_ERR),
-                  (logging.WARNING, apache.APLOG_WARNING),
-                  (logging.INFO, apache.APLOG_INFO),
-                  (logging.NOTSET, apache.APLOG_DEBUG)]
-    root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(ApacheLogHandler())
-        if root.level == logging.WARNING:      # the default: not configured
-            root.setLevel(logging.DEBUG)
-    logging.captureWarnings(True)
+    _APLOG_WARNING = apache.APLOG_WARNING
+    _LEVELS[:] = [(_CRITICAL, apache.APLOG_CRIT),
+                  (_ERROR, apache.APLOG_ERR),
+                  (_WARNING, apache.APLOG_WARNING),
+                  (_INFO, apache.APLOG_INFO),
+                  (_NOTSET, apache.APLOG_DEBUG)]
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        _configure_logging(logging)
+    else:
+        import warnings
+        warnings.showwarning = _showwarning
+        sys.meta_path.insert(0, _LoggingImportHook())
     if not isinstance(sys.stderr, ErrorLogStream):
         sys.stderr = ErrorLogStream(sys.__stderr__)
