@@ -27,18 +27,19 @@ is attached at that moment, by an import hook): it costs about 2 MB and
 several milliseconds in every interpreter that does not use it.
 """
 
+import _thread
 import contextvars
-import functools
 import io
 import sys
-import threading
 
 import _apache
 
 # The request (or filter, or connection) whose handler this thread runs.
 current = contextvars.ContextVar("mod_python_current", default=None)
 
-_pending = threading.local()    # a partial stderr line, per thread
+# A partial stderr line, per thread (_thread rather than threading, and no
+# functools below: each costs hundreds of KB in every interpreter).
+_pending = _thread._local()
 
 # Python logging level -> Apache level; filled by install() from the
 # apache.APLOG_* constants, highest threshold first.
@@ -85,7 +86,6 @@ def write(text, level):
 def bridged(dispatch):
     """Decorate a dispatcher taking (target, ...): while it runs, target is
     where logging, warnings and stderr of this thread go."""
-    @functools.wraps(dispatch)
     def run_with_target(target, *args):
         token = current.set(target)
         try:
@@ -94,6 +94,10 @@ def bridged(dispatch):
             if getattr(_pending, "text", None):
                 flush_pending()
             current.reset(token)
+    run_with_target.__name__ = dispatch.__name__
+    run_with_target.__qualname__ = dispatch.__qualname__
+    run_with_target.__doc__ = dispatch.__doc__
+    run_with_target.__wrapped__ = dispatch
     return run_with_target
 
 
