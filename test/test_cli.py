@@ -292,7 +292,8 @@ def test_clear_errors(workdir):
     assert "expected [HOST:]PORT" in bad.stderr
 
 
-def test_apache_not_installed_says_which_package():
+def test_apache_not_installed_says_which_package(monkeypatch):
+    monkeypatch.delenv("APXS", raising=False)   # `make test` sets it
     with pytest.raises(cli_module.CliError) as error:
         cli_module.find_apache(apxs_candidates=(), layouts=())
     assert "Apache httpd not found" in str(error.value)
