@@ -10,7 +10,8 @@ set -e
 # python3-setuptools and python3-pip: `pip install .` (test_install.py);
 # python3-sphinx: the manual, `make -C Doc html` (test_docs.py);
 # python3-hypothesis: the property test of util.parse_qs (test_util.py).
-PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis"
+# openssl: a self-signed certificate for the mod_ssl test (test_api_ssl.py).
+PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian-like system (no dpkg-query);" >&2
