@@ -28,6 +28,22 @@ PyObject *mp_str(const char *s)
     return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "surrogateescape");
 }
 
+PyObject *mp_body_bytes(PyObject *data)
+{
+    if (PyUnicode_Check(data)) {
+        return PyUnicode_AsEncodedString(data, "utf-8", "surrogateescape");
+    }
+    if (PyBytes_Check(data)) {
+        return Py_NewRef(data);
+    }
+    if (PyObject_CheckBuffer(data)) {
+        return PyBytes_FromObject(data);
+    }
+    PyErr_Format(PyExc_TypeError, "write() takes bytes or str, not %.100s",
+                 Py_TYPE(data)->tp_name);
+    return NULL;
+}
+
 PyObject *mp_str_or_empty(const char *s)
 {
     return mp_str(s ? s : "");

@@ -232,17 +232,7 @@ static PyObject *conn_write(mp_conn *self, PyObject *arg)
     if (c == NULL) {
         return NULL;
     }
-    if (PyUnicode_Check(arg)) {
-        bytes = PyUnicode_AsEncodedString(arg, "utf-8", "surrogateescape");
-    }
-    else if (PyBytes_Check(arg)) {
-        bytes = Py_NewRef(arg);
-    }
-    else {
-        PyErr_Format(PyExc_TypeError, "write() takes str or bytes, not %.100s",
-                     Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
+    bytes = mp_body_bytes(arg);
     if (bytes == NULL) {
         return NULL;
     }

@@ -730,20 +730,7 @@ static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
                                         &data, &flush)) {
         return NULL;
     }
-    if (PyUnicode_Check(data)) {
-        bytes = PyUnicode_AsEncodedString(data, "utf-8", "surrogateescape");
-    }
-    else if (PyBytes_Check(data)) {
-        bytes = Py_NewRef(data);
-    }
-    else if (PyObject_CheckBuffer(data)) {
-        bytes = PyBytes_FromObject(data);
-    }
-    else {
-        PyErr_Format(PyExc_TypeError, "write() takes str or bytes, not %.100s",
-                     Py_TYPE(data)->tp_name);
-        return NULL;
-    }
+    bytes = mp_body_bytes(data);
     if (bytes == NULL) {
         return NULL;
     }

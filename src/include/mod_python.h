@@ -257,6 +257,9 @@ server_rec *mp_server_rec(PyObject *obj);
 /* str <-> bytes as DESIGN.md says: UTF-8 with surrogateescape. */
 PyObject *mp_str(const char *s);          /* NULL s -> None */
 PyObject *mp_str_or_empty(const char *s); /* NULL s -> "" */
+/* Body data as bytes: bytes (or another buffer) as is, str as UTF-8
+ * (surrogateescape).  New reference, or NULL with TypeError set. */
+PyObject *mp_body_bytes(PyObject *data);
 /* Copy a str/bytes value into pool p; NULL + exception on error (also
  * when the value contains a NUL byte). */
 const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
