@@ -390,18 +390,21 @@ def _load_page(req, filename):
     called string.py or email.py cannot shadow a library module, and two
     directories may each have an index.py.
     """
+    entry = _pages.get(filename)
+    if entry is not None:
+        config = req.get_config()
+        if config.get("PythonAutoReload", "1") == "0":
+            # no stat: it releases the GIL, a costly handoff under load
+            return entry[0]
     try:
         info = os.stat(filename)
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    entry = _pages.get(filename)
     if entry is not None and entry[1] == info.st_mtime_ns:
         return entry[0]
     config = req.get_config()
-    if entry is not None and config.get("PythonAutoReload", "1") == "0":
-        return entry[0]
     with _pages_lock:
         entry = _pages.get(filename)
         if entry is not None and entry[1] == info.st_mtime_ns:
