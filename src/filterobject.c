@@ -50,8 +50,12 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     mp_filter_call *call;           /* NULL once the call is over */
-    mp_filter_ctx *ctx;             /* lives as long as the request */
+    mp_filter_ctx *ctx;             /* in the request pool: NULL after too */
     PyObject *req;                  /* request object or None */
+    PyObject *name;                 /* members kept for after the call */
+    PyObject *handler;
+    int closed;
+    int is_input;
 } mp_filter;
 
 /* Registered filters: name (lower case) -> mp_filter_ctx template. */
@@ -372,6 +376,9 @@ static PyObject *filter_pass_on(mp_filter *filter, PyObject *unused)
 static PyObject *filter_disable(mp_filter *self, PyObject *unused)
 {
     (void)unused;
+    if (live_call(self) == NULL) {
+        return NULL;
+    }
     self->ctx->disabled = 1;
     Py_RETURN_NONE;
 }
@@ -417,28 +424,52 @@ static PyMethodDef filter_methods[] = {
     {NULL}
 };
 
+/* The members read ctx during the call; afterwards (ctx lives in the
+ * request pool, which may be gone) the copies made when it ended. */
 static PyObject *filter_get_closed(mp_filter *self, void *closure)
 {
     (void)closure;
-    return PyBool_FromLong(self->ctx->closed);
+    return PyBool_FromLong(self->ctx ? self->ctx->closed : self->closed);
 }
 
 static PyObject *filter_get_name(mp_filter *self, void *closure)
 {
     (void)closure;
+    if (self->ctx == NULL) {
+        return Py_NewRef(self->name ? self->name : Py_None);
+    }
     return mp_str(self->ctx->name);
 }
 
 static PyObject *filter_get_handler(mp_filter *self, void *closure)
 {
     (void)closure;
+    if (self->ctx == NULL) {
+        return Py_NewRef(self->handler ? self->handler : Py_None);
+    }
     return mp_str(self->ctx->handler->handler);
 }
 
 static PyObject *filter_get_is_input(mp_filter *self, void *closure)
 {
     (void)closure;
-    return PyBool_FromLong(self->ctx->is_input);
+    return PyBool_FromLong(self->ctx ? self->ctx->is_input : self->is_input);
+}
+
+/* The call is over: keep what the members need, forget the pool data. */
+static void filter_cut_loose(mp_filter *self)
+{
+    if (Py_REFCNT(self) > 1) {      /* someone kept the object */
+        self->name = mp_str(self->ctx->name);
+        self->handler = mp_str(self->ctx->handler->handler);
+        if (self->name == NULL || self->handler == NULL) {
+            PyErr_Clear();
+        }
+    }
+    self->closed = self->ctx->closed;
+    self->is_input = self->ctx->is_input;
+    self->call = NULL;
+    self->ctx = NULL;
 }
 
 static PyObject *filter_get_req(mp_filter *self, void *closure)
@@ -459,6 +490,8 @@ static PyGetSetDef filter_getset[] = {
 static void filter_dealloc(mp_filter *self)
 {
     Py_XDECREF(self->req);
+    Py_XDECREF(self->name);
+    Py_XDECREF(self->handler);
     PyObject_Free(self);
 }
 
@@ -562,13 +595,17 @@ static int call_filter_handler(mp_filter_call *call)
     }
     self->call = call;
     self->ctx = ctx;
+    self->name = NULL;
+    self->handler = NULL;
+    self->closed = 0;
+    self->is_input = ctx->is_input;
     self->req = r ? Py_XNewRef(mp_request_object(mp_request_state_get(r),
                                                  interp))
                   : Py_NewRef(Py_None);
     if (self->req == NULL) {
         mp_log_python_error(s, "cannot create the request object");
-        self->call = NULL;
         self->req = Py_NewRef(Py_None);
+        filter_cut_loose(self);
         Py_DECREF(self);
         goto done;
     }
@@ -577,7 +614,7 @@ static int call_filter_handler(mp_filter_call *call)
                                    ctx->handler,
                                    mp_handler_flags(conf, ctx->handler),
                                    conf->python_path);
-    self->call = NULL;              /* cut loose: later use raises */
+    filter_cut_loose(self);         /* later use raises */
     Py_DECREF(self);
     if (result == NULL) {
         mp_log_python_error(s, "internal error dispatching a filter");

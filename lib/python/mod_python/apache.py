@@ -273,7 +273,11 @@ def _set_python_path(text):
     """
     if text in _evaluated_python_paths:
         return
-    value = eval(text, {"sys": sys, "os": os})
+    try:
+        value = eval(text, {"sys": sys, "os": os})
+    except Exception as exc:
+        raise ValueError("PythonPath %r is not a valid expression: %s: %s"
+                         % (text, type(exc).__name__, exc)) from exc
     if not isinstance(value, (list, tuple)):
         raise TypeError("PythonPath %r gave %s, not a list"
                         % (text, type(value).__name__))

@@ -203,7 +203,7 @@ def _decode_ext_value(text):
     try:
         return urllib.parse.unquote(encoded, charset or "utf-8",
                                     "surrogateescape")
-    except LookupError:
+    except (LookupError, ValueError):   # unknown, or a codec that fails
         return urllib.parse.unquote(encoded, "utf-8", "surrogateescape")
 
 
@@ -398,9 +398,9 @@ class FieldStorage:
         part_charset = type_options.get("charset", charset)
         try:
             value = sink.read().decode(part_charset, "surrogateescape")
-        except LookupError:
-            raise FormError("unknown charset %r in part %r"
-                            % (part_charset, name)) from None
+        except (LookupError, ValueError):   # unknown, or cannot decode
+            raise FormError("cannot decode part %r with charset %r"
+                            % (name, part_charset)) from None
         field = StringField(value, name)
         field.type = ctype
         field.type_options = type_options
