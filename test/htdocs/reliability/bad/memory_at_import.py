@@ -1,0 +1,2 @@
+"""Raises MemoryError while being imported."""
+raise MemoryError("no memory while importing")

@@ -1,0 +1,2 @@
+"""handler is not callable."""
+handler = 42
