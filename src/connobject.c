@@ -115,9 +115,7 @@ static PyObject *conn_get(mp_conn *self, void *closure)
 static PyObject *conn_read_data(mp_conn *self, Py_ssize_t limit, int line)
 {
     conn_rec *c = conn_rec_of(self);
-    PyObject *result = NULL;
-    char *out = NULL;
-    apr_size_t len = 0, cap = 0;
+    mp_buffer out = {NULL, 0, 0};
     int done = 0;
 
     if (c == NULL) {
@@ -130,76 +128,42 @@ static PyObject *conn_read_data(mp_conn *self, Py_ssize_t limit, int line)
     if (self->bb == NULL) {
         self->bb = apr_brigade_create(c->pool, c->bucket_alloc);
     }
-    while (!done && (limit < 0 || len < (apr_size_t)limit)) {
+    while (!done && (limit < 0 || out.len < (apr_size_t)limit)) {
+        apr_size_t room = limit < 0 ? CONN_CHUNK : (apr_size_t)limit - out.len;
         apr_bucket *b;
-        const char *data;
-        apr_size_t n;
         apr_status_t rv = APR_SUCCESS;
 
         if (APR_BRIGADE_EMPTY(self->bb)) {
-            apr_off_t ask = CONN_CHUNK;
-            if (limit >= 0 && (apr_off_t)limit - (apr_off_t)len < ask) {
-                ask = (apr_off_t)limit - (apr_off_t)len;
-            }
             Py_BEGIN_ALLOW_THREADS
             rv = ap_get_brigade(c->input_filters, self->bb,
                                 line ? AP_MODE_GETLINE : AP_MODE_READBYTES,
-                                APR_BLOCK_READ, ask);
+                                APR_BLOCK_READ,
+                                (apr_off_t)(room < CONN_CHUNK ? room
+                                                              : CONN_CHUNK));
             Py_END_ALLOW_THREADS
             if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(self->bb)) {
-                if (len == 0) {
-                    self->eof = 1;
-                }
+                self->eof = out.len == 0;
                 break;
             }
         }
         b = APR_BRIGADE_FIRST(self->bb);
         if (APR_BUCKET_IS_EOS(b)) {
             apr_bucket_delete(b);
-            if (len == 0) {
-                self->eof = 1;
-            }
+            self->eof = out.len == 0;
             break;
         }
-        Py_BEGIN_ALLOW_THREADS
-        rv = apr_bucket_read(b, &data, &n, APR_BLOCK_READ);
-        Py_END_ALLOW_THREADS
+        rv = mp_bucket_take(b, &out, limit < 0 ? (apr_size_t)-1 : room, line,
+                            &done);
         if (rv != APR_SUCCESS) {
-            free(out);
-            PyErr_Format(PyExc_OSError, "reading the connection failed (%d)",
-                         (int)rv);
+            mp_buffer_free(&out);
+            if (rv != APR_ENOMEM) {
+                PyErr_Format(PyExc_OSError, "reading the connection failed "
+                             "(%d)", (int)rv);
+            }
             return NULL;
         }
-        if (limit >= 0 && n > (apr_size_t)limit - len) {
-            n = (apr_size_t)limit - len;
-        }
-        if (line) {
-            const char *nl = memchr(data, '\n', n);
-            if (nl != NULL) {
-                n = (apr_size_t)(nl - data) + 1;
-                done = 1;
-            }
-        }
-        if (len + n > cap) {
-            char *bigger;
-            cap = (len + n) * 2 + 64;
-            bigger = realloc(out, cap);
-            if (bigger == NULL) {
-                free(out);
-                return PyErr_NoMemory();
-            }
-            out = bigger;
-        }
-        memcpy(out + len, data, n);
-        len += n;
-        if (n < b->length) {
-            apr_bucket_split(b, n);
-        }
-        apr_bucket_delete(APR_BRIGADE_FIRST(self->bb));
     }
-    result = PyBytes_FromStringAndSize(out ? out : "", (Py_ssize_t)len);
-    free(out);
-    return result;
+    return mp_buffer_finish(&out);
 }
 
 static PyObject *conn_read(mp_conn *self, PyObject *args)

@@ -147,26 +147,22 @@ static int input_fill(mp_filter_call *self, apr_off_t want)
 static PyObject *filter_read_data(mp_filter_call *self, Py_ssize_t limit,
                                   int stop_at_newline)
 {
-    PyObject *result;
-    char *out = NULL;
-    apr_size_t len = 0, cap = 0;
+    mp_buffer out = {NULL, 0, 0};
     int found_newline = 0;
 
     if (limit < 0) {
         limit = MP_FILTER_CHUNK;
     }
-    while ((apr_size_t)limit > len && !found_newline) {
+    while ((apr_size_t)limit > out.len && !found_newline) {
         apr_bucket *b;
-        const char *data;
-        apr_size_t n;
         apr_status_t rv;
 
         if (self->ctx->is_input && APR_BRIGADE_EMPTY(self->bb_in)) {
-            if (len > 0 && !stop_at_newline) {
+            if (out.len > 0 && !stop_at_newline) {
                 break;  /* return what we have before blocking again */
             }
-            if (input_fill(self, (apr_off_t)limit - (apr_off_t)len) != 0) {
-                free(out);
+            if (input_fill(self, (apr_off_t)limit - (apr_off_t)out.len) != 0) {
+                mp_buffer_free(&out);
                 return NULL;
             }
         }
@@ -175,16 +171,15 @@ static PyObject *filter_read_data(mp_filter_call *self, Py_ssize_t limit,
         }
         b = APR_BRIGADE_FIRST(self->bb_in);
         if (APR_BUCKET_IS_EOS(b)) {
-            if (len > 0) {
+            if (out.len > 0) {
                 break;
             }
             self->ctx->eos_seen = 1;
             apr_bucket_delete(b);
-            free(out);
             Py_RETURN_NONE;
         }
         if (APR_BUCKET_IS_METADATA(b)) {
-            if (len > 0) {
+            if (out.len > 0) {
                 break;
             }
             /* keep flushes and other metadata in order with the output */
@@ -195,53 +190,26 @@ static PyObject *filter_read_data(mp_filter_call *self, Py_ssize_t limit,
             }
             APR_BRIGADE_INSERT_TAIL(self->bb_out, b);
             if (APR_BUCKET_IS_FLUSH(b) && output_pass(self) != 0) {
-                free(out);
                 return NULL;
             }
             continue;
         }
-        Py_BEGIN_ALLOW_THREADS
-        rv = apr_bucket_read(b, &data, &n, APR_BLOCK_READ);
-        Py_END_ALLOW_THREADS
+        rv = mp_bucket_take(b, &out, (apr_size_t)limit - out.len,
+                            stop_at_newline, &found_newline);
         if (rv != APR_SUCCESS) {
-            free(out);
-            PyErr_Format(PyExc_OSError, "cannot read a bucket (%d)", (int)rv);
+            mp_buffer_free(&out);
+            if (rv != APR_ENOMEM) {
+                PyErr_Format(PyExc_OSError, "cannot read a bucket (%d)",
+                             (int)rv);
+            }
             return NULL;
         }
-        if (n > (apr_size_t)limit - len) {
-            n = (apr_size_t)limit - len;
-        }
-        if (stop_at_newline) {
-            const char *nl = memchr(data, '\n', n);
-            if (nl != NULL) {
-                n = (apr_size_t)(nl - data) + 1;
-                found_newline = 1;
-            }
-        }
-        if (len + n > cap) {
-            char *bigger;
-            cap = (len + n) * 2;
-            bigger = realloc(out, cap);
-            if (bigger == NULL) {
-                free(out);
-                return PyErr_NoMemory();
-            }
-            out = bigger;
-        }
-        memcpy(out + len, data, n);
-        len += n;
-        if (n < b->length) {
-            apr_bucket_split(b, n);
-        }
-        apr_bucket_delete(APR_BRIGADE_FIRST(self->bb_in));
     }
-    if (len == 0 && self->ctx->eos_seen) {
-        free(out);
+    if (out.len == 0 && self->ctx->eos_seen) {
+        mp_buffer_free(&out);
         Py_RETURN_NONE;
     }
-    result = PyBytes_FromStringAndSize(out ? out : "", (Py_ssize_t)len);
-    free(out);
-    return result;
+    return mp_buffer_finish(&out);
 }
 
 static PyObject *filter_read(mp_filter *self, PyObject *args)

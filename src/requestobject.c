@@ -862,48 +862,12 @@ static long read_some(request_rec *r, mp_read_state *rs, char *buf,
     return n;
 }
 
-/* A growing output buffer (malloc), turned into bytes at the end. */
-typedef struct {
-    char *data;
-    apr_size_t len;
-    apr_size_t size;
-} growbuf;
-
-static int growbuf_reserve(growbuf *b, apr_size_t extra)
-{
-    char *bigger;
-    apr_size_t want = b->len + extra;
-
-    if (want <= b->size) {
-        return 0;
-    }
-    if (want < b->size * 2) {
-        want = b->size * 2;
-    }
-    bigger = realloc(b->data, want);
-    if (bigger == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    b->data = bigger;
-    b->size = want;
-    return 0;
-}
-
-static PyObject *growbuf_finish(growbuf *b)
-{
-    PyObject *bytes = PyBytes_FromStringAndSize(b->data ? b->data : "",
-                                                (Py_ssize_t)b->len);
-    free(b->data);
-    return bytes;
-}
-
 static PyObject *request_read(mp_request *self, PyObject *args)
 {
     request_rec *r = req_rec(self);
     mp_read_state *rs;
     Py_ssize_t limit = -1;
-    growbuf out = {NULL, 0, 0};
+    mp_buffer out = {NULL, 0, 0};
     long n;
 
     if (r == NULL || !PyArg_ParseTuple(args, "|n:read", &limit)
@@ -924,13 +888,13 @@ static PyObject *request_read(mp_request *self, PyObject *args)
         if (want > 1024 * 1024) {
             want = 1024 * 1024;
         }
-        if (growbuf_reserve(&out, want) != 0) {
-            free(out.data);
+        if (mp_buffer_reserve(&out, want) != 0) {
+            mp_buffer_free(&out);
             return NULL;
         }
         n = read_some(r, rs, out.data + out.len, want);
         if (n < 0) {
-            free(out.data);
+            mp_buffer_free(&out);
             return NULL;
         }
         if (n == 0) {
@@ -938,14 +902,14 @@ static PyObject *request_read(mp_request *self, PyObject *args)
         }
         out.len += (apr_size_t)n;
     }
-    return growbuf_finish(&out);
+    return mp_buffer_finish(&out);
 }
 
 static PyObject *readline_limited(mp_request *self, request_rec *r,
                                   Py_ssize_t limit)
 {
     mp_read_state *rs = reader(self, r);
-    growbuf out = {NULL, 0, 0};
+    mp_buffer out = {NULL, 0, 0};
 
     if (rs == NULL) {
         return NULL;
@@ -973,7 +937,7 @@ static PyObject *readline_limited(mp_request *self, request_rec *r,
                 rs->eof = 1;
             }
             if (n < 0) {
-                free(out.data);
+                mp_buffer_free(&out);
                 PyErr_SetString(PyExc_OSError, "error reading the request "
                                 "body (timeout, or the client closed the "
                                 "connection)");
@@ -990,8 +954,8 @@ static PyObject *readline_limited(mp_request *self, request_rec *r,
         if (nl != NULL) {
             take = (apr_size_t)(nl - start) + 1;
         }
-        if (growbuf_reserve(&out, take) != 0) {
-            free(out.data);
+        if (mp_buffer_reserve(&out, take) != 0) {
+            mp_buffer_free(&out);
             return NULL;
         }
         memcpy(out.data + out.len, start, take);
@@ -1001,7 +965,7 @@ static PyObject *readline_limited(mp_request *self, request_rec *r,
             break;
         }
     }
-    return growbuf_finish(&out);
+    return mp_buffer_finish(&out);
 }
 
 static PyObject *request_readline(mp_request *self, PyObject *args)

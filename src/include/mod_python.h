@@ -297,6 +297,25 @@ PyObject *mp_request_register_input_filter(PyObject *req, PyObject *args);
 /* Connection handlers (connobject.c). */
 int mp_process_connection(conn_rec *c);
 
+/* Growing byte buffers (buffer.c). */
+typedef struct {
+    char *data;
+    apr_size_t len;
+    apr_size_t size;
+} mp_buffer;
+
+/* Room for extra more bytes: 0, or -1 with MemoryError set. */
+int mp_buffer_reserve(mp_buffer *b, apr_size_t extra);
+/* The contents as bytes (NULL + exception on failure); frees b. */
+PyObject *mp_buffer_finish(mp_buffer *b);
+void mp_buffer_free(mp_buffer *b);
+/* Move at most max bytes of data bucket b (through the first LF when line,
+ * then *found_newline is set) to out; the part taken leaves the brigade.
+ * Called with the GIL (released for the bucket read).  APR_ENOMEM comes
+ * with MemoryError set; other errors set no exception. */
+apr_status_t mp_bucket_take(apr_bucket *b, mp_buffer *out, apr_size_t max,
+                            int line, int *found_newline);
+
 /* The built-in _apache module. */
 PyObject *mp_init_apache_module(void);
 
