@@ -351,36 +351,13 @@ static PyObject *get_server(mp_request *self, void *closure)
 /* next / prev / main: the request object of that request, same interp. */
 static PyObject *related_request(mp_request *self, request_rec *other)
 {
-    mp_request_state *state;
-    mp_request_link *link;
-    PyObject *obj;
-    int i;
-
     if (other == NULL) {
         Py_RETURN_NONE;
     }
-    state = mp_request_state_get(other);
-    for (i = 0; state->objects && i < state->objects->nelts; i++) {
-        link = &APR_ARRAY_IDX(state->objects, i, mp_request_link);
-        if (link->interp == self->interp) {
-            return Py_NewRef(link->request);
-        }
-    }
-    /* not seen by Python yet: a view that dies with that request */
-    obj = mp_request_new(other, state);
-    if (obj == NULL) {
-        return NULL;
-    }
-    ((mp_request *)obj)->interpreter = Py_XNewRef(self->interpreter);
-    ((mp_request *)obj)->interp = self->interp;
-    if (state->objects == NULL) {
-        state->objects = apr_array_make(other->pool, 1, sizeof(mp_request_link));
-    }
-    link = apr_array_push(state->objects);
-    link->interp = self->interp;
-    link->request = Py_NewRef(obj);
-    mp_request_state_register_cleanup(state);
-    return obj;
+    /* the object of that request in our interpreter; a new one (if Python
+     * never ran there) dies with that request, like every request object */
+    return Py_XNewRef(mp_request_object(mp_request_state_get(other),
+                                        self->interp));
 }
 
 static PyObject *get_next(mp_request *self, void *closure)
