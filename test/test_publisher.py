@@ -6,6 +6,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 CONFIG = """
 <VirtualHost *:{port}>
@@ -183,6 +184,79 @@ def test_autoreload_picks_up_changes(httpd):
     finally:
         path.write_text('def version():\n    return "version 1"\n')
         os.utime(path, (later + 5, later + 5))
+
+
+# ------------------------------------------------ remembered checks
+# The publisher remembers, per URL, the function its checks chose; the
+# next request only confirms nothing they looked at changed.  A keep-alive
+# session stays with one child, whose interpreter the pages change.
+
+def session_get(httpd, session, path, **kwargs):
+    return session.get(httpd.url(path), headers={"Host": HOST}, **kwargs)
+
+
+def test_remembered_url_sees_a_new_function_attribute_auth(httpd):
+    with requests.Session() as session:
+        for _ in range(3):
+            assert_text(session_get(httpd, session, "/runtime.py/attr"),
+                        "attr open")
+        assert_text(session_get(httpd, session, "/runtime.py/lock_attr"),
+                    "locked")
+        assert session_get(httpd, session,
+                           "/runtime.py/attr").status_code == 401
+        assert_text(session_get(httpd, session, "/runtime.py/attr",
+                                auth=("spam", "eggs")), "attr open")
+
+
+def test_remembered_url_sees_new_code_with_a_nested_auth(httpd):
+    with requests.Session() as session:
+        for _ in range(3):
+            assert_text(session_get(httpd, session, "/runtime.py/body"),
+                        "body open")
+        assert_text(session_get(httpd, session, "/runtime.py/lock_body"),
+                    "locked")
+        assert session_get(httpd, session,
+                           "/runtime.py/body").status_code == 401
+        assert_text(session_get(httpd, session, "/runtime.py/body",
+                                auth=("spam", "eggs")), "body locked")
+
+
+def test_remembered_url_sees_a_rebound_name(httpd):
+    with requests.Session() as session:
+        for _ in range(3):
+            assert_text(session_get(httpd, session, "/runtime.py/swapped"),
+                        "first")
+        assert_text(session_get(httpd, session, "/runtime.py/swap"),
+                    "swapped")
+        assert_text(session_get(httpd, session, "/runtime.py/swapped"),
+                    "second")
+
+
+def test_remembered_url_sees_a_new_module_access(httpd):
+    with requests.Session() as session:
+        for _ in range(3):
+            assert_text(session_get(httpd, session, "/runtime_module.py/page"),
+                        "module open")
+        assert_text(session_get(httpd, session, "/runtime_module.py/lock"),
+                    "locked")
+        assert session_get(httpd, session,
+                           "/runtime_module.py/page").status_code == 403
+
+
+def test_fallback_to_index_is_looked_up_again(httpd):
+    """/later.py is later() in index.py while later.py does not exist, and
+    later.py as soon as it does (AutoReload on)."""
+    path = httpd.htdocs / "publisher" / "later.py"
+    with requests.Session() as session:
+        for _ in range(3):
+            assert_text(session_get(httpd, session, "/later.py"),
+                        "later in index.py")
+        try:
+            path.write_text('def index(req):\n    return "later.py"\n')
+            os.chmod(path, 0o644)
+            assert_text(session_get(httpd, session, "/later.py"), "later.py")
+        finally:
+            path.unlink()
 
 
 # ---------------------------------------------------- argument matching

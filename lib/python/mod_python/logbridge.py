@@ -38,8 +38,17 @@ import _apache
 current = contextvars.ContextVar("mod_python_current", default=None)
 
 # A partial stderr line, per thread (_thread rather than threading, and no
-# functools below: each costs hundreds of KB in every interpreter).
-_pending = _thread._local()
+# functools below: each costs hundreds of KB in every interpreter).  The
+# class attribute is the empty default: a missing attribute of a plain
+# _thread._local raises (and formats) an AttributeError, which getattr()
+# then discards -- on every request.
+
+
+class _Pending(_thread._local):
+    text = ""
+
+
+_pending = _Pending()
 
 # Python logging level -> Apache level; filled by install() from the
 # apache.APLOG_* constants, highest threshold first.
@@ -91,7 +100,7 @@ def bridged(dispatch):
         try:
             return dispatch(target, *args)
         finally:
-            if getattr(_pending, "text", None):
+            if _pending.text:
                 flush_pending()
             current.reset(token)
     run_with_target.__name__ = dispatch.__name__
@@ -176,7 +185,7 @@ class ErrorLogStream(io.TextIOBase):
         if not isinstance(text, str):
             raise TypeError("write() argument must be str, not %s"
                             % type(text).__name__)
-        buffered = getattr(_pending, "text", "") + text
+        buffered = _pending.text + text
         if "\n" not in buffered:
             _pending.text = buffered
             return len(text)
@@ -186,7 +195,7 @@ class ErrorLogStream(io.TextIOBase):
         return len(text)
 
     def flush(self):
-        if getattr(_pending, "text", None):
+        if _pending.text:
             flush_pending()
 
     def isatty(self):

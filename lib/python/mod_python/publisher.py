@@ -41,19 +41,12 @@ result.  The algorithm (manual section 6.1):
   (ignoring case and leading white space), else ``text/plain``.
 """
 
-import base64
-import binascii
-import dis
+import _thread
 import functools
-import hashlib
-import hmac
-import html
-import inspect
 import os
 import re
 import stat
 import sys
-import threading
 import types
 
 from mod_python import apache, util
@@ -68,11 +61,15 @@ def handler(req):
     if req.method not in _METHODS:
         req.allow_methods(list(_METHODS))
         raise apache.SERVER_RETURN(apache.HTTP_METHOD_NOT_ALLOWED)
-    module, names = _find_module(req)
-    auth = _Credentials(req)
-    auth.check(module)
-    target = _traverse(req, module, names, auth)
-    _check_publishable(req, module, target)
+    key = (req.filename or "", req.path_info or "")
+    target = _remembered_target(req, key)
+    if target is None:
+        module, names, module_file = _find_module(req, key)
+        auth = _Credentials(req)
+        auth.check(module)
+        target = _traverse(req, module, names, auth)
+        _check_publishable(req, module, target)
+        _remember(key, module_file, module, names, target, auth)
     if callable(target):
         result = _call(req, target)
     else:
@@ -83,11 +80,58 @@ def handler(req):
 
 # ------------------------------------------------------------- traversal
 
-def _find_module(req):
-    """(page module, object path elements) for this request; also points
+# What the checks above decided for a URL, so that the next request for
+# it only confirms that nothing they looked at has changed:
+# (req.filename, req.path_info) -> (module file, module, object path,
+# published function or None, its __code__).  Bounded, since path_info
+# is chosen by the client.
+_routes = {}
+_MAX_ROUTES = 4096
+
+
+def _remember(key, module_file, module, names, target, auth):
+    if module_file is None:
+        return                # found through index.py: look again next time
+    if len(names) == 1 and type(target) is types.FunctionType \
+            and not auth.found_any:
+        function, code = target, target.__code__
+    else:
+        function = code = None      # only the module lookup is remembered
+    if len(_routes) >= _MAX_ROUTES:
+        _routes.clear()
+    _routes[key] = (module_file, module, names, function, code)
+
+
+def _remembered_target(req, key):
+    """The function the checks chose for this URL last time, if the page
+    module (reloaded or not, as _load_page decides), the module's auth
+    attributes, the function and its attributes are all unchanged: then
+    every check would decide the same again.  None otherwise."""
+    route = _routes.get(key)
+    if route is None:
+        return None
+    module_file, module, names, function, code = route
+    if function is None \
+            or _load_page(req, module_file) is not module \
+            or not _AUTH_NAMES_SET.isdisjoint(module.__dict__) \
+            or getattr(module, names[0], None) is not function \
+            or function.__code__ is not code or function.__dict__:
+        return None
+    req.filename = module_file
+    return function
+
+
+def _find_module(req, key):
+    """(page module, object path elements, module file or None when it
+    was found as a fallback index.py) for this request; also points
     req.filename at the module's file."""
-    filename = req.filename or ""
-    path_info = req.path_info or ""
+    filename, path_info = key
+    route = _routes.get(key)
+    if route is not None:
+        found = _load_page(req, route[0])
+        if found is not None:
+            req.filename = route[0]
+            return found, route[2], route[0]
     if filename.endswith("/"):
         directory, name = filename, "index"
     else:
@@ -95,6 +139,7 @@ def _find_module(req):
         name = os.path.splitext(name)[0] or "index"
     module_file = os.path.join(directory, name + ".py")
     found = _load_page(req, module_file)
+    primary = found is not None
     if found is None and name != "index":
         if os.path.isdir(filename):
             module_file = os.path.join(filename, "index.py")
@@ -107,7 +152,8 @@ def _find_module(req):
         _refuse(req, apache.HTTP_NOT_FOUND, "no module %s" % module_file)
     req.filename = module_file
     path = path_info.strip("/")
-    return found, (_PATH_SEPARATORS.split(path) if path else ["index"])
+    names = tuple(_PATH_SEPARATORS.split(path)) if path else ("index",)
+    return found, names, module_file if primary else None
 
 
 _PATH_SEPARATORS = re.compile(r"[/.]")
@@ -119,12 +165,23 @@ def _refuse(req, status, why):
     raise apache.SERVER_RETURN(status)
 
 
+# inspect, dis, hashlib, hmac, base64 and html are imported where they are
+# used: together with what they import they cost ~2 MB in every
+# interpreter of every child, and a published plain function needs none
+# of them.
+
+def _inspect():
+    import inspect
+    return inspect
+
+
 def _not_traversable(obj):
     """Why obj may not be looked into, or None if it may."""
-    if inspect.ismodule(obj):
+    if isinstance(obj, types.ModuleType):
         return "a module"
-    if inspect.isclass(obj):
+    if isinstance(obj, type):
         return "a class"
+    inspect = _inspect()
     if inspect.isroutine(obj) or inspect.iscode(obj) \
             or inspect.isframe(obj) or inspect.istraceback(obj) \
             or inspect.isgenerator(obj) or inspect.iscoroutine(obj) \
@@ -142,7 +199,8 @@ def _traverse(req, module, names, auth):
         if obj is not module:
             why = _not_traversable(obj)
             if why is not None:
-                status = (apache.HTTP_NOT_FOUND if inspect.ismodule(obj)
+                status = (apache.HTTP_NOT_FOUND
+                          if isinstance(obj, types.ModuleType)
                           else apache.HTTP_FORBIDDEN)
                 _refuse(req, status, "cannot look into %s to find %r"
                         % (why, name))
@@ -150,7 +208,7 @@ def _traverse(req, module, names, auth):
             obj = getattr(obj, name)
         except AttributeError:
             _refuse(req, apache.HTTP_NOT_FOUND, "no object %r" % name)
-        if inspect.ismodule(obj):
+        if isinstance(obj, types.ModuleType):
             _refuse(req, apache.HTTP_NOT_FOUND, "%r is a module" % name)
         auth.check(obj)
     return obj
@@ -162,7 +220,7 @@ def _defining_function(obj):
         return obj
     if isinstance(obj, types.MethodType):
         return _defining_function(obj.__func__)
-    if not inspect.isclass(obj) and not inspect.isroutine(obj):
+    if not isinstance(obj, type) and not _inspect().isroutine(obj):
         call = getattr(type(obj), "__call__", None)
         if isinstance(call, types.FunctionType):
             return call
@@ -171,7 +229,13 @@ def _defining_function(obj):
 
 def _check_publishable(req, module, obj):
     """Refuse classes, builtins and code that is not the module's own."""
-    if inspect.isclass(obj):
+    if type(obj) is types.FunctionType:
+        if obj.__globals__ is not module.__dict__:
+            _refuse(req, apache.HTTP_FORBIDDEN,
+                    "%s is defined in %s, not in the published module"
+                    % (obj.__qualname__, obj.__module__))
+        return
+    if isinstance(obj, type):
         _refuse(req, apache.HTTP_FORBIDDEN, "a class is not published")
     if not callable(obj):
         return
@@ -196,8 +260,8 @@ _AUTH_NAMES = ("__auth__", "__access__", "__auth_realm__")
 def _nested_definition(function, name):
     """What a function body binds to name (a nested def, or a constant
     assignment), as the 3.x publisher read it; _NOT_FOUND if nothing."""
-    found = _code_definitions(function.__code__).get(name, _NOT_FOUND)
-    if inspect.iscode(found):
+    found = _function_definitions(function).get(name, _NOT_FOUND)
+    if isinstance(found, types.CodeType):
         closure = tuple(types.CellType() for _ in found.co_freevars)
         return types.FunctionType(found, function.__globals__, name, None,
                                   closure or None)
@@ -214,8 +278,9 @@ def _code_definitions(code):
         return {}
     found = {}
     for const in code.co_consts:
-        if inspect.iscode(const) and const.co_name in wanted:
+        if isinstance(const, types.CodeType) and const.co_name in wanted:
             found[const.co_name] = const
+    import dis
     previous = None
     for instruction in dis.get_instructions(code):
         if instruction.opname in ("STORE_FAST", "STORE_DEREF") \
@@ -228,27 +293,70 @@ def _code_definitions(code):
 
 
 def _auth_attributes(obj):
-    """[__auth__, __access__, __auth_realm__] of obj, _NOT_FOUND if absent.
+    """[__auth__, __access__, __auth_realm__] of obj, _NOT_FOUND if absent;
+    None when obj has none of them.
 
     For a function (or method) they are its function attributes, else what
     its body binds them to (nested def or constant)."""
-    if inspect.ismodule(obj):
-        namespace = vars(obj)
-        return [namespace.get(name, _NOT_FOUND) for name in _AUTH_NAMES]
-    function = _defining_function(obj) if callable(obj) else None
-    if function is None:
-        return [getattr(obj, name, _NOT_FOUND) for name in _AUTH_NAMES]
-    if isinstance(obj, (types.FunctionType, types.MethodType)):
-        attributes = function.__dict__
+    if type(obj) is types.FunctionType:
+        # the common case, kept cheap: a page function with no attributes
+        # and no nested auth definitions
+        attributes = obj.__dict__
+        nested = _function_definitions(obj)
+        if not attributes and not nested:
+            return None
+        function = obj
         found = [attributes.get(name, _NOT_FOUND) for name in _AUTH_NAMES]
+    elif isinstance(obj, types.ModuleType):
+        namespace = vars(obj)
+        if _AUTH_NAMES_SET.isdisjoint(namespace):
+            return None
+        return [namespace.get(name, _NOT_FOUND) for name in _AUTH_NAMES]
     else:
-        found = [getattr(obj, name, _NOT_FOUND) for name in _AUTH_NAMES]
-    nested = _code_definitions(function.__code__)
+        function = _defining_function(obj) if callable(obj) else None
+        if function is None:
+            found = [getattr(obj, name, _NOT_FOUND) for name in _AUTH_NAMES]
+            return found if _any_found(found) else None
+        if isinstance(obj, types.MethodType):
+            attributes = function.__dict__
+            found = [attributes.get(name, _NOT_FOUND)
+                     for name in _AUTH_NAMES]
+        else:
+            found = [getattr(obj, name, _NOT_FOUND) for name in _AUTH_NAMES]
+        nested = _function_definitions(function)
     if nested:
         for i, name in enumerate(_AUTH_NAMES):
             if found[i] is _NOT_FOUND and name in nested:
                 found[i] = _nested_definition(function, name)
+    return found if _any_found(found) else None
+
+
+_AUTH_NAMES_SET = frozenset(_AUTH_NAMES)
+
+
+def _any_found(found):
+    for value in found:
+        if value is not _NOT_FOUND:
+            return True
+    return False
+
+
+def _function_definitions(function):
+    """_code_definitions(function.__code__), remembered per function:
+    hashing a code object costs more than the rest of a page call."""
+    code = function.__code__
+    entry = _definitions.get(function)
+    if entry is not None and entry[0] is code:
+        return entry[1]
+    found = _code_definitions(code)
+    if len(_definitions) >= _MAX_DEFINITIONS:
+        _definitions.clear()          # functions of reloaded pages go too
+    _definitions[function] = (code, found)
     return found
+
+
+_definitions = {}            # function -> (its __code__, definitions)
+_MAX_DEFINITIONS = 4096
 
 
 class _Credentials:
@@ -259,6 +367,7 @@ class _Credentials:
         self.realm = "unknown"
         self._parsed = False
         self.user = self.password = None
+        self.found_any = False      # any auth attribute met on the way
 
     def _parse(self):
         if self._parsed:
@@ -268,6 +377,8 @@ class _Credentials:
         scheme, _, encoded = header.strip().partition(" ")
         if scheme.lower() != "basic":
             return
+        import base64
+        import binascii
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError):
@@ -289,7 +400,11 @@ class _Credentials:
 
     def check(self, obj):
         """Apply the __auth__ / __access__ / __auth_realm__ of obj."""
-        auth, access, realm = _auth_attributes(obj)
+        found = _auth_attributes(obj)
+        if found is None:
+            return
+        self.found_any = True
+        auth, access, realm = found
         if realm is not _NOT_FOUND:
             self.realm = realm
         if auth is not _NOT_FOUND:
@@ -322,6 +437,7 @@ class _Credentials:
 
 def _same(a, b):
     """Compare two passwords in constant time."""
+    import hmac
     return hmac.compare_digest(_as_bytes(a), _as_bytes(b))
 
 
@@ -340,6 +456,7 @@ def _call(req, target):
     try:
         return util.apply_fs_data(target, form, req=req)
     except util.ArgumentError as error:
+        import html
         req.notes["error-notes"] = html.escape(str(error))
         _refuse(req, apache.HTTP_BAD_REQUEST, str(error))
 
@@ -355,20 +472,23 @@ def _looks_like_html(start):
 def _send(req, result):
     if result is None:
         return
+    ctype_set = req._content_type_set
     if isinstance(result, (bytes, bytearray)):
         data = bytes(result)
         charset = None
-        is_html = _looks_like_html(data[:1024].decode("latin-1"))
+        if not ctype_set:
+            is_html = _looks_like_html(data[:1024].decode("latin-1"))
     else:
-        text = result if isinstance(result, str) else str(result)
+        text = result if type(result) is str else str(result)
         charset = "utf-8"
-        if req._content_type_set:
+        if ctype_set:
             match = _CHARSET.search(req.content_type or "")
             if match:
                 charset = match.group(1)
+        else:
+            is_html = _looks_like_html(text[:1024])
         data = text.encode(charset, "surrogateescape")
-        is_html = _looks_like_html(text[:1024])
-    if not req._content_type_set:
+    if not ctype_set:
         ctype = "text/html" if is_html else "text/plain"
         req.content_type = ctype + ("; charset=" + charset if charset
                                     else "")
@@ -378,7 +498,7 @@ def _send(req, result):
 # --------------------------------------------------------- page modules
 
 _pages = {}                  # module file -> (module, mtime_ns)
-_pages_lock = threading.Lock()
+_pages_lock = _thread.allocate_lock()
 
 
 def _load_page(req, filename):
@@ -421,7 +541,11 @@ def _load_page(req, filename):
 def _exec_page(filename):
     """Execute filename as a fresh module named after a hash of its path
     (registered in sys.modules under that name only once it ran)."""
-    digest = hashlib.sha1(filename.encode("utf-8", "surrogateescape"))
+    try:
+        from _sha1 import sha1      # built in: no OpenSSL in every child
+    except ImportError:
+        from hashlib import sha1
+    digest = sha1(filename.encode("utf-8", "surrogateescape"))
     name = "_mp_page_" + digest.hexdigest()[:16]
     module = types.ModuleType(name)
     module.__file__ = filename

@@ -226,3 +226,21 @@ def do_redirect(req):
     util.redirect(req, location, permanent, text)
     req.write("not reached")
     return apache.OK
+
+
+def do_parameters(req):
+    """Compare the code-object reading of util._function_parameters with
+    inspect.signature (util._signature_parameters) on the posted defs."""
+    mismatches = []
+    sources = json.loads(req.read())
+    for source in sources:
+        namespace = {}
+        exec(source, namespace)
+        for bound in (False, True):
+            util._function_parameters.cache_clear()
+            fast = util._function_parameters(namespace["f"], bound)
+            full = util._signature_parameters(namespace["f"], bound)
+            if fast != full:
+                mismatches.append([source, bound, repr(fast), repr(full)])
+    return send_json(req, {"checked": len(sources),
+                           "mismatches": mismatches})
