@@ -17,16 +17,17 @@ it starts private httpd instances on 127.0.0.1 and runs wrk against:
   cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
 
 and, when installed on the machine, Debian's mod_wsgi (never loaded into
-the same httpd as ours).  Each figure is the median of --rounds runs; the
-ratio column compares with the static row of the same MPM and load,
-measured in the same run, because these machines are shared and noisy.
+the same httpd as ours).  The servers of one MPM all run at once and
+each round runs the rows in turn, so the ratio column is the median over
+--rounds of (row req/s / static req/s of the same MPM, load and round):
+each row is compared with a static run made seconds before it, because
+these machines are shared and noisy.  req/s and p99 are medians too.
 It also reports the PSS of the httpd children after 10,000 requests and
 the latency of the first request of a fresh server (interpreter creation
 included).  Benchmarks never run in `make test` or CI.
 """
 
 import argparse
-import os
 import re
 import shutil
 import socket
@@ -234,30 +235,56 @@ def median(values):
 OUT_OF_PROCESS = {"cgi"}
 
 
-def bench_row(mpm, name, path, row_config, loads, rounds, duration):
-    server = start_server(mpm, row_config)
+def bench_mpm(mpm, rows, loads, rounds, duration):
+    """All rows of one MPM: every row's server runs at once and the rounds
+    take the rows in turn, so each ratio compares a row with the static
+    run made just before it (neighbours on a shared machine come and go
+    within minutes).  Returns {row: ({connections: (req/s, ratio, p99,
+    errors)}, ab failures, children PSS)}; req/s, ratio and p99 are
+    medians over the rounds."""
+    servers = {}
     try:
-        url = server.url(path)
-        if name in OUT_OF_PROCESS:
-            load_requests(url, 20, 4)
-        else:
-            load_requests(url, 4000, 40)   # warm every child and thread up
-        results = {}
+        for name, (path, row_config) in rows.items():
+            print("%s %s: starting, warming up" % (mpm, name),
+                  file=sys.stderr, flush=True)
+            servers[name] = start_server(mpm, row_config)
+            url = servers[name].url(path)
+            if name in OUT_OF_PROCESS:
+                load_requests(url, 20, 4)
+            else:
+                load_requests(url, 4000, 40)  # every child and thread warm
+        runs = {(name, connections): [] for name in rows for connections in loads}
         for connections in loads:
-            runs = [run_wrk(url, connections, duration)
-                    for _ in range(rounds)]
-            results[connections] = (
-                median([run[0] for run in runs]),
-                median([run[1] for run in runs]),
-                sum(run[2] for run in runs))
-        if name in OUT_OF_PROCESS:
-            return results, 0, []
-        failures = load_requests(url, 10000)
-        pss = children_pss(server)
-        return results, failures, pss
+            for round_number in range(rounds):
+                print("%s %d connections, round %d" % (
+                    mpm, connections, round_number + 1),
+                    file=sys.stderr, flush=True)
+                for name, (path, _) in rows.items():
+                    runs[(name, connections)].append(run_wrk(
+                        servers[name].url(path), connections, duration))
+        results = {}
+        for name, (path, _) in rows.items():
+            per_load = {}
+            for connections in loads:
+                mine = runs[(name, connections)]
+                static = runs[("static", connections)]
+                per_load[connections] = (
+                    median([run[0] for run in mine]),
+                    median([run[0] / reference[0] for run, reference
+                            in zip(mine, static) if reference[0]]),
+                    median([run[1] for run in mine]),
+                    sum(run[2] for run in mine))
+            if name in OUT_OF_PROCESS:
+                results[name] = (per_load, 0, [])
+            else:
+                failures = load_requests(servers[name].url(path), 10000)
+                results[name] = (per_load, failures,
+                                 children_pss(servers[name]))
+        return results
     finally:
-        server.stop()
-        server.cleanup()
+        for server in servers.values():
+            server.stop()
+            server.cleanup()
 
 
 def bench_first_request(mpm, rounds):
@@ -274,15 +301,13 @@ def bench_first_request(mpm, rounds):
 
 
 def format_table(table, loads):
-    lines = ["%-8s %-5s %-11s %10s %7s %9s %7s" % (
+    lines = ["%-8s %-5s %-13s %10s %7s %9s %7s" % (
         "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors")]
     for mpm, rows in table.items():
         for connections in loads:
-            static = rows.get("static", ({}, 0, []))[0].get(connections)
             for name, (results, _, _) in rows.items():
-                rps, p99, errors = results[connections]
-                ratio = rps / static[0] if static and static[0] else None
-                lines.append("%-8s %-5d %-11s %10.0f %7s %9s %7d" % (
+                rps, ratio, p99, errors = results[connections]
+                lines.append("%-8s %-5d %-13s %10.0f %7s %9s %7d" % (
                     mpm, connections, name, rps,
                     "%.2f" % ratio if ratio else "-",
                     "%.2f" % p99 if p99 is not None else "-", errors))
@@ -317,12 +342,9 @@ def main():
     started = time.monotonic()
     table, memory, first = {}, {}, {}
     for mpm in args.mpms.split(","):
-        table[mpm] = {}
-        for name, (path, config) in rows.items():
-            print("%s %s ..." % (mpm, name), file=sys.stderr, flush=True)
-            table[mpm][name] = bench_row(mpm, name, path, config, loads,
-                                         args.rounds, args.duration)
-            memory[(mpm, name)] = table[mpm][name][1:]
+        table[mpm] = bench_mpm(mpm, rows, loads, args.rounds, args.duration)
+        for name, (_, failures, pss) in table[mpm].items():
+            memory[(mpm, name)] = (failures, pss)
         if "handler" in rows:
             first[mpm] = bench_first_request(mpm, args.rounds)
 
