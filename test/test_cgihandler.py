@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 CONFIG = """
 <VirtualHost *:{port}>
@@ -21,6 +22,10 @@ CONFIG = """
     <Directory {htdocs}/cgi/other>
         SetHandler python-program
         PythonHandler mod_python.cgihandler
+    </Directory>
+    <Directory {htdocs}/cgi/frozen>
+        PythonAutoReload Off
+        PythonFixupHandler dupenv
     </Directory>
     <Directory {htdocs}/cgi/plain>
         SetHandler mod_python
@@ -216,6 +221,33 @@ def test_script_changes_are_picked_up(httpd):
                     "version %d\n" % version
     finally:
         path.unlink()
+
+
+def test_script_is_read_once_with_autoreload_off(httpd):
+    """PythonAutoReload Off: no stat per request, so an edited script is
+    not seen by an interpreter that already ran it (same keep-alive
+    connection, same child)."""
+    path = httpd.htdocs / "cgi" / "frozen" / "version.py"
+    original = path.read_text()
+    with requests.Session() as session:
+        def fetch():
+            return session.get(httpd.url("/frozen/version.py"),
+                               headers={"Host": HOST}).text
+        assert fetch() == "version 1\n"
+        try:
+            path.write_text(original.replace("version 1", "version 2"))
+            later = time.time() + 5
+            os.utime(path, (later, later))
+            assert fetch() == "version 1\n"
+        finally:
+            path.write_text(original)
+            os.utime(path, (later + 5, later + 5))
+
+
+def test_repeated_subprocess_env_variable_is_one_string(httpd):
+    """A variable added twice to req.subprocess_env is one str in
+    os.environ (the last), as in a process environment."""
+    assert get(httpd, "/frozen/twice.py").text == "str second\n"
 
 
 def test_other_handlers_see_the_real_process(httpd):

@@ -487,3 +487,21 @@ def allow_methods(req, *methods):
 # Python's logging, warnings and sys.stderr go to the Apache error log of
 # the request being handled (see logbridge.py): once per interpreter.
 logbridge.install(sys.modules[__name__])
+
+
+def _mark_specs_initialized():
+    """Give the specs of the modules loaded at start-up (os, sys ...) the
+    _initializing = False that importlib sets on the ones it loads.
+    CPython 3.11 looks the attribute up on every `import name` of a loaded
+    module, and raises (and formats) an AttributeError when it is missing:
+    ~0.5 us for each `import os` a handler or CGI script runs."""
+    for module in list(sys.modules.values()):
+        spec = getattr(module, "__spec__", None)
+        if spec is not None and not hasattr(spec, "_initializing"):
+            try:
+                spec._initializing = False
+            except (AttributeError, TypeError):
+                pass
+
+
+_mark_specs_initialized()

@@ -40,13 +40,21 @@ Two things are process-wide and handled by a gate (``_ScriptGate``):
   when the last running script finishes, so a module is never removed
   while another script is importing or using it.  Under continuous
   concurrent load scripts therefore share their imported modules until
-  the handler is idle.
+  the handler is idle.  The modules are noticed as they are imported (a
+  hook first on ``sys.meta_path``), so a script that imports nothing new
+  costs nothing here.
+
+A script is compiled once and recompiled when its file changes; with
+``PythonAutoReload Off`` it is not looked at again (no ``stat`` per
+request), as for handler modules.  ``sys.stdin`` is only set up for a
+request when the script uses it.
 
 What is not emulated: child processes (``os.system``, ``subprocess``) see
 the process's real environment and standard streams, and so do threads a
 script starts; ``os.environb`` is the process's.
 """
 
+import _thread
 import io
 import os
 import re
@@ -65,20 +73,20 @@ MAX_HEADER_BYTES = 64 * 1024   # a script's header block, as mod_cgi allows
 def handler(req):
     """Run the CGI script req.filename for this request."""
     script = req.filename
-    code = _compile(script) if script else None
+    code = _compile(req, script) if script else None
     if code is None:
         req.log_error("mod_python.cgihandler: no script %r for %s"
                       % (script, req.uri), apache.APLOG_INFO)
         return apache.HTTP_NOT_FOUND
     response = _Response(req)
-    stdout = io.TextIOWrapper(io.BufferedWriter(response),
-                              encoding="utf-8", errors="surrogateescape",
-                              write_through=True)
-    stdin = io.TextIOWrapper(io.BufferedReader(_RequestBody(req)),
-                             encoding="utf-8", errors="surrogateescape")
+    # No BufferedWriter between them: _Response takes every write whole
+    # and req.write buffers; sys.stdout.buffer is the _Response itself.
+    stdout = io.TextIOWrapper(response, encoding="utf-8",
+                              errors="surrogateescape", write_through=True)
     environ = _cgi_environ(req, script)
     directory = os.path.dirname(script)
-    with _gate.running(directory), _local_streams(stdin, stdout, environ):
+    with _gate.running(directory), \
+            _local_streams([None, stdout, environ, req]):
         try:
             exec(code, _script_globals(script))
         except SystemExit:
@@ -88,21 +96,31 @@ def handler(req):
     return response.finish()
 
 
+def _stdin(req):
+    """sys.stdin for a script: made when the script first uses it."""
+    return io.TextIOWrapper(io.BufferedReader(_RequestBody(req)),
+                            encoding="utf-8", errors="surrogateescape")
+
+
 # ---------------------------------------------------------------- scripts
 
 _code_cache = {}             # script -> (mtime_ns, size, code)
 
 
-def _compile(script):
-    """The compiled script, recompiled when the file changes; None if
-    there is no such file."""
+def _compile(req, script):
+    """The compiled script, recompiled when the file changes (unless
+    PythonAutoReload is Off: then a script is read once); None if there
+    is no such file."""
+    cached = _code_cache.get(script)
+    if cached is not None \
+            and req.get_config().get("PythonAutoReload", "1") == "0":
+        return cached[2]
     try:
         info = os.stat(script)
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    cached = _code_cache.get(script)
     if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
         return cached[2]
     with open(script, "rb") as source:
@@ -129,7 +147,9 @@ def _cgi_environ(req, script):
     (RFC 3875, as mod_cgi sets them)."""
     req.add_common_vars()
     environ = dict(_process_environ())
-    environ.update(req.subprocess_env)
+    # items(), not the table itself: dict.update would look every key up
+    # again (quadratic), and get a list for a repeated one
+    environ.update(req.subprocess_env.items())
     path_info = req.path_info or ""
     uri = req.uri or ""
     if path_info and uri.endswith(path_info):
@@ -192,6 +212,11 @@ class _Response(io.RawIOBase):
 
     def writable(self):
         return True
+
+    def _dealloc_warn(self, source):
+        """Called by the TextIOWrapper around this when it is collected
+        (as on a BufferedWriter); defined so that it finds the method
+        instead of raising AttributeError for every request."""
 
     def write(self, data):
         size = len(data)
@@ -277,7 +302,14 @@ class _Response(io.RawIOBase):
 
 # ------------------------------------------- thread-aware process state
 
-_local = threading.local()     # .streams = (stdin, stdout, environ)
+class _Local(_thread._local):
+    # [stdin or None until first used, stdout, environ, req] while this
+    # thread runs a script.  A class default: a missing attribute of a
+    # thread-local raises (and formats) an AttributeError first.
+    streams = None
+
+
+_local = _Local()
 
 
 class _StreamProxy:
@@ -289,10 +321,13 @@ class _StreamProxy:
         object.__setattr__(self, "_default", default)
 
     def _target(self):
-        streams = getattr(_local, "streams", None)
+        streams = _local.streams
         if streams is None:
             return self._default
-        return streams[self._index]
+        stream = streams[self._index]
+        if stream is None:
+            stream = streams[0] = _stdin(streams[3])
+        return stream
 
     def __getattr__(self, name):
         return getattr(self._target(), name)
@@ -334,7 +369,7 @@ class _ThreadAwareEnviron(type(os.environ)):
     any other thread it is the process environment as usual."""
 
     def _request(self):
-        streams = getattr(_local, "streams", None)
+        streams = _local.streams
         return None if streams is None else streams[2]
 
     def __getitem__(self, key):
@@ -385,7 +420,7 @@ _process_copy = {}      # the process environment decoded, until it changes
 def _process_environ():
     """The process environment as a dict, whatever thread asks."""
     if not _process_copy:
-        streams = getattr(_local, "streams", None)
+        streams = _local.streams
         _local.streams = None
         try:
             _process_copy.update(os.environ)
@@ -405,14 +440,15 @@ def _install():
 
 
 class _local_streams:
-    """Context: this thread's stdin, stdout and environ are the request's."""
+    """Context: this thread's stdin, stdout and environ are the request's
+    (streams: [stdin or None, stdout, environ, req])."""
 
-    def __init__(self, stdin, stdout, environ):
-        self._streams = (stdin, stdout, environ)
+    def __init__(self, streams):
+        self._streams = streams
 
     def __enter__(self):
         _install()          # again, in case something replaced them
-        self._saved = getattr(_local, "streams", None)
+        self._saved = _local.streams
         _local.streams = self._streams
 
     def __exit__(self, *exc_info):
@@ -443,11 +479,11 @@ class _ScriptGate:
     finishes."""
 
     def __init__(self):
-        self._condition = threading.Condition()
+        self._condition = threading.Condition(threading.Lock())
         self._directory = None
         self._running = 0
         self._queue = []           # directories waiting, in arrival order
-        self._baseline = None      # sys.modules names before the first ran
+        self._imported = []        # names imported while scripts ran
         self._kept = _kept_paths()
 
     def running(self, directory):
@@ -455,19 +491,26 @@ class _ScriptGate:
 
     def enter(self, directory):
         with self._condition:
-            ticket = object()
-            self._queue.append(ticket)
-            while not self._may_enter(directory, ticket):
-                self._condition.wait()
-            self._queue.remove(ticket)
+            if self._queue or not (self._running == 0
+                                   or directory == self._directory):
+                self._wait_turn(directory)
             if self._running == 0:
-                self._baseline = set(sys.modules)
                 self._directory = directory
                 if directory not in sys.path:
                     sys.path.insert(0, directory)
+                if sys.meta_path[:1] != [_recorder]:
+                    _install_recorder()
             os.chdir(directory)     # again: a running script may have moved
             self._running += 1
-            self._condition.notify_all()
+            if self._queue:
+                self._condition.notify_all()
+
+    def _wait_turn(self, directory):
+        ticket = object()
+        self._queue.append(ticket)
+        while not self._may_enter(directory, ticket):
+            self._condition.wait()
+        self._queue.remove(ticket)
 
     def _may_enter(self, directory, ticket):
         if self._running == 0:
@@ -478,13 +521,14 @@ class _ScriptGate:
     def leave(self):
         with self._condition:
             self._running -= 1
-            if self._running == 0:
+            if self._running == 0 and self._imported:
                 self._unload_new_modules()
-                self._baseline = None
-            self._condition.notify_all()
+            if self._queue:
+                self._condition.notify_all()
 
     def _unload_new_modules(self):
-        for name in set(sys.modules) - self._baseline:
+        imported, self._imported = self._imported, []
+        for name in imported:
             module = sys.modules.get(name)
             if module is None or not self._unloadable(module):
                 continue
@@ -498,6 +542,29 @@ class _ScriptGate:
         if getattr(spec, "_initializing", False):
             return False      # being imported by another handler right now
         return not os.path.realpath(path).startswith(self._kept)
+
+
+class _ImportRecorder:
+    """First on sys.meta_path: notes every module imported while scripts
+    run (finders are only asked for modules not yet in sys.modules), so
+    that finishing a script costs nothing when it imported nothing new."""
+
+    def find_spec(self, name, path=None, target=None):
+        if _gate._running:
+            _gate._imported.append(name)
+        return None
+
+    def invalidate_caches(self):
+        pass
+
+
+_recorder = _ImportRecorder()
+
+
+def _install_recorder():
+    while _recorder in sys.meta_path:
+        sys.meta_path.remove(_recorder)
+    sys.meta_path.insert(0, _recorder)
 
 
 class _GateTicket:
