@@ -314,6 +314,22 @@ static PyObject *get_content_type_set(mp_request *self, void *closure)
     return PyBool_FromLong(self->content_type_set != NULL);
 }
 
+/* req._autoreload: PythonAutoReload of this request's directory, for the
+ * publisher and cgihandler (req.get_config() would copy the whole table
+ * on every request to read one flag). */
+static PyObject *get_autoreload(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+    mp_dir_config *conf;
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &python_module);
+    return PyBool_FromLong(conf->autoreload != 0);
+}
+
 static PyObject *get_phase(mp_request *self, void *closure)
 {
     (void)closure;
@@ -601,6 +617,8 @@ static PyGetSetDef request_getset[] = {
      "Content-Type of the response", NULL},
     {"_content_type_set", (getter)get_content_type_set, NULL,
      "true once content_type was set from Python", NULL},
+    {"_autoreload", (getter)get_autoreload, NULL,
+     "PythonAutoReload of this request (not Off)", NULL},
     {"phase", (getter)get_phase, NULL, "the phase running now", NULL},
     {"interpreter", (getter)get_interpreter, NULL,
      "name of the interpreter", NULL},

@@ -64,3 +64,10 @@ def test_autoreload_off_keeps_the_old_module_until_restart(httpd):
     httpd.restart()
     with requests.Session() as session:
         assert version(session, httpd, "/off/page") == "version 2"
+
+
+def test_req_autoreload_tells_the_setting(httpd):
+    """req._autoreload: what the publisher and cgihandler check."""
+    for path, expected in (("/on/page", "True"), ("/off/page", "False")):
+        response = httpd.get(path, host=HOST)
+        assert response.headers["X-Autoreload"] == expected

@@ -112,8 +112,7 @@ def _compile(req, script):
     PythonAutoReload is Off: then a script is read once); None if there
     is no such file."""
     cached = _code_cache.get(script)
-    if cached is not None \
-            and req.get_config().get("PythonAutoReload", "1") == "0":
+    if cached is not None and not req._autoreload:
         return cached[2]
     try:
         info = os.stat(script)

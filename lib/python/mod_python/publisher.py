@@ -511,11 +511,9 @@ def _load_page(req, filename):
     directories may each have an index.py.
     """
     entry = _pages.get(filename)
-    if entry is not None:
-        config = req.get_config()
-        if config.get("PythonAutoReload", "1") == "0":
-            # no stat: it releases the GIL, a costly handoff under load
-            return entry[0]
+    if entry is not None and not req._autoreload:
+        # no stat: it releases the GIL, a costly handoff under load
+        return entry[0]
     try:
         info = os.stat(filename)
     except OSError:
