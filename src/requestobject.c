@@ -711,18 +711,62 @@ int mp_request_finish_response(mp_request_state *state)
     return rc < 0 ? rc : ap_rflush(r);
 }
 
-static PyObject *request_write(mp_request *self, PyObject *args, PyObject *kw)
+/* write(data, flush=True) arguments, parsed by hand: it is called for
+ * every response, and PyArg_ParseTupleAndKeywords costs ~400 instructions
+ * per call.  Returns 0, or -1 with an exception set. */
+static int write_args(PyObject *const *args, Py_ssize_t nargs,
+                      PyObject *kwnames, PyObject **data, int *flush)
 {
-    static char *kwlist[] = {"data", "flush", NULL};
+    PyObject *flush_obj = NULL;
+    Py_ssize_t i, nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+
+    *data = NULL;
+    if (nargs > 2) {
+        PyErr_Format(PyExc_TypeError, "write() takes at most 2 arguments "
+                     "(%zd given)", nargs + nkw);
+        return -1;
+    }
+    if (nargs > 0) {
+        *data = args[0];
+    }
+    if (nargs > 1) {
+        flush_obj = args[1];
+    }
+    for (i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+
+        if (*data == NULL && PyUnicode_CompareWithASCIIString(name, "data") == 0) {
+            *data = args[nargs + i];
+        }
+        else if (flush_obj == NULL
+                 && PyUnicode_CompareWithASCIIString(name, "flush") == 0) {
+            flush_obj = args[nargs + i];
+        }
+        else {
+            PyErr_Format(PyExc_TypeError, "write() got an unexpected or "
+                         "repeated keyword argument '%U'", name);
+            return -1;
+        }
+    }
+    if (*data == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "write() missing required argument 'data'");
+        return -1;
+    }
+    *flush = flush_obj == NULL ? 1 : PyObject_IsTrue(flush_obj);
+    return *flush < 0 ? -1 : 0;
+}
+
+static PyObject *request_write(mp_request *self, PyObject *const *args,
+                               Py_ssize_t nargs, PyObject *kwnames)
+{
     request_rec *r = req_rec(self);
     mp_request_state *state;
     PyObject *data, *bytes;
     apr_size_t len;
     int flush = 1, rc;
 
-    if (r == NULL
-        || !PyArg_ParseTupleAndKeywords(args, kw, "O|p:write", kwlist,
-                                        &data, &flush)) {
+    if (r == NULL || write_args(args, nargs, kwnames, &data, &flush) < 0) {
         return NULL;
     }
     bytes = mp_body_bytes(data);
@@ -1537,7 +1581,7 @@ static PyMethodDef request_methods[] = {
     {"register_input_filter", mp_request_register_input_filter,
      METH_VARARGS, "register_input_filter(name, handler[, dir])"},
     {"write", (PyCFunction)(void (*)(void))request_write,
-     METH_VARARGS | METH_KEYWORDS,
+     METH_FASTCALL | METH_KEYWORDS,
      "write(data, flush=True): send bytes (or str as UTF-8) to the client"},
     {"flush", (PyCFunction)request_flush, METH_NOARGS, "flush the output"},
     {"set_content_length", (PyCFunction)request_set_content_length, METH_O,

@@ -152,7 +152,9 @@ def test_register_cleanup_runs_after_the_request(httpd):
 def test_write_takes_bytes_str_and_buffers(httpd):
     response = get(httpd, "/write")
     assert response.content == (b"bytes;" + "str-\u00e9;".encode()
-                                + b"raw-\xff;bytearray;memoryview;TypeError")
+                                + b"raw-\xff;bytearray;memoryview;kw;"
+                                + b"flushkw;TypeError"
+                                + b";TypeError(True)" * 5)
 
 
 def test_set_content_length(httpd):

@@ -289,10 +289,11 @@ def _default_object(phase):
     return phase[len("Python"):].lower()
 
 
-def _resolve(req, module, object_path, silent):
-    """Walk object_path from module; instantiate classes met on the way."""
+def _resolve(req, module, object_path, names, silent):
+    """Walk names (object_path split on dots) from module; instantiate
+    classes met on the way."""
     obj = module
-    for name in object_path.split("."):
+    for name in names:
         try:
             obj = getattr(obj, name)
         except AttributeError:
@@ -303,6 +304,24 @@ def _resolve(req, module, object_path, silent):
         if isinstance(obj, type):
             obj = obj(req)
     return obj
+
+
+_parsed = {}        # (handler, phase) -> (module, object path, its names)
+
+
+def _parse_handler(handler, phase):
+    """Split "module::object.path" once per distinct handler and phase."""
+    key = (handler, phase)
+    parsed = _parsed.get(key)
+    if parsed is None:
+        module_name, _, object_path = handler.partition("::")
+        if not object_path:
+            object_path = _default_object(phase)
+        parsed = (module_name, object_path, tuple(object_path.split(".")))
+        if len(_parsed) >= 1024:    # req.add_handler() names are the app's
+            _parsed.clear()
+        _parsed[key] = parsed
+    return parsed
 
 
 def _status_from_pair(req, value):
@@ -344,11 +363,9 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
         _set_python_path(python_path)
     if directory is not None and directory not in sys.path:
         sys.path.insert(0, directory)
-    module_name, _, object_path = handler.partition("::")
-    if not object_path:
-        object_path = _default_object(phase)
+    module_name, object_path, names = _parse_handler(handler, phase)
     module = import_module(module_name, flags & _FLAG_AUTORELOAD)
-    obj = _resolve(target, module, object_path, flags & _FLAG_SILENT)
+    obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)
     if obj is None:
         return _SKIP
     if flags & _FLAG_PDB:

@@ -117,7 +117,8 @@ def _remembered_target(req, key):
             or getattr(module, names[0], None) is not function \
             or function.__code__ is not code or function.__dict__:
         return None
-    req.filename = module_file
+    if module_file != key[0]:
+        req.filename = module_file
     return function
 
 

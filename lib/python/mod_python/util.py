@@ -307,13 +307,23 @@ class FieldStorage:
     Apache gave, e.g. 413 over LimitRequestBody) on malformed data.
     """
 
+    # defaults as class attributes: __init__ stores only what was given
+    keep_blank_values = 0
+    strict_parsing = 0
+    _file_callback = None
+    _field_callback = None
+
     def __init__(self, req, keep_blank_values=0, strict_parsing=0,
                  file_callback=None, field_callback=None):
         self.list = FieldList()
-        self.keep_blank_values = keep_blank_values
-        self.strict_parsing = strict_parsing
-        self._file_callback = file_callback
-        self._field_callback = field_callback
+        if keep_blank_values:
+            self.keep_blank_values = keep_blank_values
+        if strict_parsing:
+            self.strict_parsing = strict_parsing
+        if file_callback is not None:
+            self._file_callback = file_callback
+        if field_callback is not None:
+            self._field_callback = field_callback
         try:
             self._read(req)
         except FormError as error:
@@ -664,7 +674,7 @@ def apply_fs_data(object, fs, **args):
             else:
                 args[name] = _Repeated((value, field))
                 repeated = True
-    if accepted is not None:
+    if accepted is not None and not accepted.issuperset(args):
         for name in [name for name in args if name not in accepted]:
             del args[name]
     for name in required:

@@ -154,11 +154,21 @@ def t_write(req):
     req.write("raw-\udcff;")
     req.write(bytearray(b"bytearray;"), flush=False)
     req.write(memoryview(b"memoryview;"), 0)
+    req.write(data=b"kw;", flush=[])
+    req.write(b"flushkw;", flush=1)
     req.flush()
     try:
         req.write(42)
     except TypeError:
         req.write(b"TypeError")
+    # bad argument lists: each a TypeError naming the problem
+    for args, kwargs in (((), {}), ((b"x", 0, 1), {}), ((b"x",), {"bad": 1}),
+                         ((b"x",), {"data": b"y"}),
+                         ((b"x", 0), {"flush": 1})):
+        try:
+            req.write(*args, **kwargs)
+        except TypeError as error:
+            req.write(";TypeError(%s)" % ("argument" in str(error)))
     return apache.OK
 
 
