@@ -16,8 +16,11 @@ it starts private httpd instances on 127.0.0.1 and runs wrk against:
   cgihandler  a small legacy CGI script run by mod_python.cgihandler
   cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
 
-and, when installed on the machine, Debian's mod_wsgi (never loaded into
-the same httpd as ours).  The servers of one MPM all run at once and
+and, when available, Debian's mod_wsgi (hello.wsgi) and mod_python 3.5
+(rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler: the same files
+under the old module): installed, or unpacked from their .deb files into
+/tmp/mp-bench-alternatives by scripts/bench.sh.  They never share an
+httpd with ours.  The servers of one MPM all run at once and
 each round runs the rows in turn, so the ratio column is the median over
 --rounds of (row req/s / static req/s of the same MPM, load and round):
 each row is compared with a static run made seconds before it, because
@@ -28,6 +31,7 @@ included).  Benchmarks never run in `make test` or CI.
 """
 
 import argparse
+import os
 import re
 import shutil
 import socket
@@ -79,8 +83,42 @@ def cgi_module(mpm):
             "ScriptSock {tmp}/run/cgid.sock\n" % modules_dir())
 
 
-def wsgi_available():
-    return (Path(modules_dir()) / "mod_wsgi.so").exists()
+# Debian's mod_wsgi and mod_python 3.5, for comparison: used when
+# installed (mod_wsgi), or when scripts/bench.sh has unpacked their .deb
+# files here (never installed, so they cannot clash with our package).
+ALTERNATIVES = Path(os.environ.get("MP_BENCH_ALTERNATIVES",
+                                   "/tmp/mp-bench-alternatives"))
+OLD_MOD_PYTHON = ALTERNATIVES / "usr/lib/apache2/modules/mod_python.so"
+OLD_MOD_PYTHON_LIB = ALTERNATIVES / "usr/lib/python3/dist-packages"
+
+
+def wsgi_module():
+    for candidate in (Path(modules_dir()) / "mod_wsgi.so",
+                      ALTERNATIVES / "usr/lib/apache2/modules/mod_wsgi.so"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def old_mod_python_available():
+    return OLD_MOD_PYTHON.exists() and \
+        (OLD_MOD_PYTHON_LIB / "mod_python" / "apache.py").exists()
+
+
+def old_mod_python(location, handler):
+    """A row for Debian's mod_python 3.5 (its own package on the path)."""
+    return (location, lambda mpm: (
+        "LoadModule python_module %s\n" % OLD_MOD_PYTHON + """
+<Directory {htdocs}>
+    <Files %s>
+        SetHandler mod_python
+        PythonHandler %s
+        PythonAutoReload Off
+    </Files>
+</Directory>
+""" % (location.split("/")[1], handler)), old_mod_python_available,
+        {"with_mod_python": False,
+         "extra_pythonpath": [".", str(OLD_MOD_PYTHON_LIB)]})
 
 
 ROWS = {
@@ -127,10 +165,17 @@ ROWS = {
 """),
 }
 
+# name -> (path, config, available(), Httpd arguments)
 OPTIONAL_ROWS = {
     "mod_wsgi": ("/wsgi", lambda mpm: (
-        "LoadModule wsgi_module %s/mod_wsgi.so\n" % modules_dir()
-        + "WSGIScriptAlias /wsgi {htdocs}/hello.wsgi\n"), wsgi_available),
+        "LoadModule wsgi_module %s\n" % wsgi_module()
+        + "WSGIScriptAlias /wsgi {htdocs}/hello.wsgi\n"),
+        lambda: wsgi_module() is not None, {"with_mod_python": False}),
+    "mp3.5-handler": old_mod_python("/hello.py", "hello"),
+    "mp3.5-publisher": old_mod_python("/pub.py/hello",
+                                      "mod_python.publisher"),
+    "mp3.5-cgihandler": old_mod_python("/legacy.py",
+                                       "mod_python.cgihandler"),
 }
 
 
@@ -188,8 +233,8 @@ def load_requests(url, count, connections=4):
     ab = shutil.which("ab")
     if ab is None:
         raise RuntimeError("ab not found (apt-get install apache2-utils)")
-    result = subprocess.run([ab, "-q", "-k", "-n", str(count), "-c",
-                             str(connections), url],
+    result = subprocess.run([ab, "-q", "-k", "-s", "10", "-n", str(count),
+                             "-c", str(connections), url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, timeout=600)
     failed = re.search(r"Failed requests:\s+(\d+)", result.stdout)
@@ -218,10 +263,11 @@ def first_request_ms(server, path):
 
 # ------------------------------------------------------------- servers
 
-def start_server(mpm, row_config):
+def start_server(mpm, row_config, **httpd_arguments):
     body = MPM_LIMITS[mpm] + COMMON + row_config(mpm)
-    server = Httpd(mpm, body, htdocs=SITE, extra_pythonpath=["."],
-                   name="mp-bench")
+    httpd_arguments.setdefault("extra_pythonpath", ["."])
+    server = Httpd(mpm, body, htdocs=SITE, name="mp-bench",
+                   **httpd_arguments)
     return server.start(timeout=30)
 
 
@@ -244,10 +290,10 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
     medians over the rounds."""
     servers = {}
     try:
-        for name, (path, row_config) in rows.items():
+        for name, (path, row_config, httpd_arguments) in rows.items():
             print("%s %s: starting, warming up" % (mpm, name),
                   file=sys.stderr, flush=True)
-            servers[name] = start_server(mpm, row_config)
+            servers[name] = start_server(mpm, row_config, **httpd_arguments)
             url = servers[name].url(path)
             if name in OUT_OF_PROCESS:
                 load_requests(url, 20, 4)
@@ -259,11 +305,11 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                 print("%s %d connections, round %d" % (
                     mpm, connections, round_number + 1),
                     file=sys.stderr, flush=True)
-                for name, (path, _) in rows.items():
+                for name, (path, _, _) in rows.items():
                     runs[(name, connections)].append(run_wrk(
                         servers[name].url(path), connections, duration))
         results = {}
-        for name, (path, _) in rows.items():
+        for name, (path, _, _) in rows.items():
             per_load = {}
             for connections in loads:
                 mine = runs[(name, connections)]
@@ -301,13 +347,13 @@ def bench_first_request(mpm, rounds):
 
 
 def format_table(table, loads):
-    lines = ["%-8s %-5s %-13s %10s %7s %9s %7s" % (
+    lines = ["%-8s %-5s %-16s %10s %7s %9s %7s" % (
         "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors")]
     for mpm, rows in table.items():
         for connections in loads:
             for name, (results, _, _) in rows.items():
                 rps, ratio, p99, errors = results[connections]
-                lines.append("%-8s %-5d %-13s %10.0f %7s %9s %7d" % (
+                lines.append("%-8s %-5d %-16s %10.0f %7s %9s %7d" % (
                     mpm, connections, name, rps,
                     "%.2f" % ratio if ratio else "-",
                     "%.2f" % p99 if p99 is not None else "-", errors))
@@ -331,14 +377,20 @@ def main():
     loads = [int(n) for n in args.loads.split(",")]
     wanted = ["static"] + [row for row in args.rows.split(",")
                            if row != "static"]
-    rows = {name: ROWS[name] for name in wanted if name in ROWS}
-    for name, (path, config, available) in OPTIONAL_ROWS.items():
+    rows = {name: ROWS[name] + ({},) for name in wanted if name in ROWS}
+    for name, (path, config, available, arguments) in OPTIONAL_ROWS.items():
         if name in wanted or (args.rows == ",".join(ROWS) and available()):
             if available():
-                rows[name] = (path, config)
+                rows[name] = (path, config, arguments)
             else:
-                print("skipping row %s: not installed" % name)
+                print("skipping row %s: not available (scripts/bench.sh "
+                      "unpacks it)" % name)
 
+    # The servers get the PATH Debian's apache2ctl gives them: mod_python
+    # 3.5 finds its Python through PATH (ours is pinned at build time), and
+    # a python3 of the user's (pyenv, venv) first on PATH breaks it.
+    os.environ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
+        "/usr/bin:/sbin:/bin"
     started = time.monotonic()
     table, memory, first = {}, {}, {}
     for mpm in args.mpms.split(","):
@@ -355,7 +407,7 @@ def main():
           "(ab -k -c 4), KiB:")
     for (mpm, name), (failures, pss) in memory.items():
         if pss:
-            print("  %-8s %-11s children %2d  mean %6d  max %6d  failed %d" % (
+            print("  %-8s %-16s children %2d  mean %6d  max %6d  failed %d" % (
                 mpm, name, len(pss), statistics.mean(pss), max(pss),
                 failures))
     if first:

@@ -17,6 +17,24 @@ if ! command -v wrk >/dev/null 2>&1; then
         exit 1
     fi
 fi
+# Debian's mod_wsgi and mod_python 3.5 for the comparison rows: their
+# packages are unpacked (not installed) where bench/run.py looks for them.
+ALTERNATIVES="${MP_BENCH_ALTERNATIVES:-/tmp/mp-bench-alternatives}"
+if [ ! -f "$ALTERNATIVES/usr/lib/apache2/modules/mod_python.so" ]; then
+    downloads=$(mktemp -d)
+    if (cd "$downloads" && apt-get download libapache2-mod-python \
+            libapache2-mod-wsgi-py3 >/dev/null 2>&1); then
+        mkdir -p "$ALTERNATIVES"
+        for deb in "$downloads"/*.deb; do
+            dpkg-deb -x "$deb" "$ALTERNATIVES"
+        done
+        chmod -R a+rX "$ALTERNATIVES"
+    else
+        echo "bench: could not download Debian's mod_python/mod_wsgi;" \
+             "their rows are skipped" >&2
+    fi
+    rm -rf "$downloads"
+fi
 if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
     ./configure
 fi

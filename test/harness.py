@@ -146,10 +146,12 @@ class Httpd:
     port: fixed port (default: a free one).
     extra_pythonpath: directories (relative ones are taken inside the
     copied htdocs) put on PYTHONPATH after <tmp>/lib/python.
+    with_mod_python: False for a server without our module and package
+    (the benchmark's rows for other modules: mod_wsgi, mod_python 3.5).
     """
 
     def __init__(self, mpm, config_body="", htdocs=TEST_HTDOCS, port=None,
-                 extra_pythonpath=(), name="mp-test"):
+                 extra_pythonpath=(), name="mp-test", with_mod_python=True):
         if mpm not in MPM_SETTINGS and mpm != "worker":
             raise HarnessError("unknown MPM %r" % (mpm,))
         module = built_module()
@@ -167,7 +169,9 @@ class Httpd:
         self.pidfile = self.tmp / "run" / "httpd.pid"
         self.error_log_path = self.tmp / "logs" / "error_log"
         self._prepare_tree(module, Path(htdocs))
-        self.pythonpath = [str(self.tmp / "lib" / "python")] + [
+        self.with_mod_python = with_mod_python
+        self.pythonpath = ([str(self.tmp / "lib" / "python")]
+                           if with_mod_python else []) + [
             str(self.htdocs / path) for path in extra_pythonpath]
         self.config_body = config_body
         self.conf.write_text(self.render_config(config_body))
@@ -218,7 +222,8 @@ class Httpd:
         lines += ["LoadModule %s %s/%s" % (name, modules, filename)
                   for name, filename in STANDARD_MODULES]
         lines += [
-            "LoadModule python_module %s/mod_python.so" % self.tmp,
+            ("LoadModule python_module %s/mod_python.so" % self.tmp
+             if self.with_mod_python else ""),
             "TypesConfig /etc/mime.types",
             "DocumentRoot %s" % self.htdocs,
             "<Directory />",
