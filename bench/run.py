@@ -363,7 +363,7 @@ def format_table(table, loads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=4,
+    parser.add_argument("--duration", type=int, default=3,
                         help="seconds per wrk run")
     parser.add_argument("--mpms", default="prefork,event")
     parser.add_argument("--rows", default=",".join(ROWS),

@@ -3,7 +3,7 @@
 # httpd instances on 127.0.0.1.  Installs wrk (and the build dependencies)
 # when run as root on Debian; otherwise prints what to install.
 #
-#   ./scripts/bench.sh                  # full table, ~6-8 minutes
+#   ./scripts/bench.sh                  # full table, ~8 minutes
 #   ./scripts/bench.sh --rows handler --rounds 1
 set -e
 cd "$(dirname "$0")/.."
