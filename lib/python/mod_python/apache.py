@@ -513,12 +513,12 @@ def _mark_specs_initialized():
     module, and raises (and formats) an AttributeError when it is missing:
     ~0.5 us for each `import os` a handler or CGI script runs."""
     for module in list(sys.modules.values()):
-        spec = getattr(module, "__spec__", None)
-        if spec is not None and not hasattr(spec, "_initializing"):
-            try:
+        try:
+            spec = getattr(module, "__spec__", None)
+            if spec is not None and not hasattr(spec, "_initializing"):
                 spec._initializing = False
-            except (AttributeError, TypeError):
-                pass
+        except Exception:       # an odd module or spec: leave it alone
+            pass
 
 
 _mark_specs_initialized()
