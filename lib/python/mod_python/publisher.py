@@ -42,7 +42,6 @@ result.  The algorithm (manual section 6.1):
 """
 
 import _thread
-import functools
 import os
 import re
 import stat
@@ -269,7 +268,6 @@ def _nested_definition(function, name):
     return found
 
 
-@functools.lru_cache(maxsize=1024)
 def _code_definitions(code):
     """{name: constant or code object} for the auth names a function body
     binds to a nested def or a constant."""
@@ -343,8 +341,9 @@ def _any_found(found):
 
 
 def _function_definitions(function):
-    """_code_definitions(function.__code__), remembered per function:
-    hashing a code object costs more than the rest of a page call."""
+    """_code_definitions(function.__code__), remembered per function (the
+    only cache of it: hashing a code object, as a cache keyed by code
+    would, costs more than the rest of a page call)."""
     code = function.__code__
     entry = _definitions.get(function)
     if entry is not None and entry[0] is code:
