@@ -1506,6 +1506,65 @@ static PyObject *request_auth_type(mp_request *self, PyObject *unused)
     return r ? mp_str(ap_auth_type(r)) : NULL;
 }
 
+/* Copy the WWW-Authenticate challenges of a refused subrequest to r, so a
+ * 401 it decided reaches the client with its challenge. */
+static int copy_challenge(void *rec, const char *key, const char *value)
+{
+    request_rec *r = rec;
+
+    apr_table_add(r->err_headers_out, key, value);
+    return 1;
+}
+
+/* _lookup_uri_access(uri): what Apache decides for a request of uri (its
+ * <Location>, <Directory> and <Files> sections, symlink options, authn
+ * and authz), through a lookup subrequest: (status, filename), status
+ * 200 when it may be served, filename what uri maps to (None if none).
+ * uri is unescaped, like req.uri.  The publisher calls this before it
+ * loads a file other than req.filename. */
+static PyObject *request_lookup_uri_access(mp_request *self, PyObject *arg)
+{
+    request_rec *r = req_rec(self);
+    request_rec *sub;
+    const char *uri;
+    PyObject *filename;
+    int status;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    uri = mp_pstr_from_object(r->pool, arg, "uri");
+    if (uri == NULL) {
+        return NULL;
+    }
+    if (uri[0] != '/') {
+        PyErr_SetString(PyExc_ValueError,
+                        "_lookup_uri_access: uri must start with '/'");
+        return NULL;
+    }
+    uri = ap_escape_uri(r->pool, uri);
+    Py_BEGIN_ALLOW_THREADS
+    sub = ap_sub_req_lookup_uri(uri, r, NULL);
+    Py_END_ALLOW_THREADS
+    status = sub->status;
+    if (status == HTTP_UNAUTHORIZED) {
+        apr_table_do(copy_challenge, r, sub->err_headers_out,
+                     "WWW-Authenticate", NULL);
+    }
+    if (sub->filename != NULL && (sub->path_info == NULL
+                                  || sub->path_info[0] == '\0')) {
+        filename = mp_str(sub->filename);
+    }
+    else {
+        filename = Py_NewRef(Py_None);
+    }
+    ap_destroy_sub_req(sub);
+    if (filename == NULL) {
+        return NULL;
+    }
+    return Py_BuildValue("(iN)", status, filename);
+}
+
 static PyObject *request_set_etag(mp_request *self, PyObject *unused)
 {
     request_rec *r = req_rec(self);
@@ -1631,6 +1690,8 @@ static PyMethodDef request_methods[] = {
      "the AuthName in effect, or None"},
     {"auth_type", (PyCFunction)request_auth_type, METH_NOARGS,
      "the AuthType in effect, or None"},
+    {"_lookup_uri_access", (PyCFunction)request_lookup_uri_access, METH_O,
+     "_lookup_uri_access(uri): (status, filename) of a lookup subrequest"},
     {"set_etag", (PyCFunction)request_set_etag, METH_NOARGS,
      "set the ETag header from req.mtime and req.finfo"},
     {"set_last_modified", (PyCFunction)request_set_last_modified,

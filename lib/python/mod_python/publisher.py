@@ -26,9 +26,14 @@ result.  The algorithm (manual section 6.1):
   ``__auth__`` (a function ``(req, user, password)``, a dict user ->
   password, or a constant), ``__access__`` (a function ``(req, user)``, a
   list of users, or a constant) and ``__auth_realm__`` are honoured, in
-  that order: failure gives 401 (with a Basic challenge) or 403.  For a
-  function they may be function attributes, or defined inside its body
-  (``def __auth__(...)`` or a constant assignment).
+  that order: failure gives 401 (with a Basic challenge) or 403.
+  ``__access__`` sees only a user that ``__auth__`` or Apache checked.
+  For a function they may be function attributes, or bound in its body
+  in the forms _FORMS lists, evaluated without running the body; any
+  other binding makes the function unavailable (500), never unchecked.
+* Access control.  A page file other than ``req.filename`` (``/page/fn``
+  served from page.py) is loaded only when Apache allows a request of
+  its own URI (a lookup subrequest).
 * Invocation.  A callable is called with the form fields (``req.form``, a
   util.FieldStorage) it accepts as keyword arguments, and ``req`` if it
   has a ``req`` parameter; a ``**kwargs`` parameter takes every field; a
@@ -110,8 +115,11 @@ def _remembered_target(req, key):
     if route is None:
         return None
     module_file, module, names, function, code = route
-    if function is None \
-            or _load_page(req, module_file) is not module \
+    if function is None:
+        return None
+    if module_file != key[0]:
+        _apache_allows(req, module_file)
+    if _load_page(req, module_file) is not module \
             or not _AUTH_NAMES_SET.isdisjoint(module.__dict__) \
             or getattr(module, names[0], None) is not function \
             or function.__code__ is not code or function.__dict__:
@@ -128,7 +136,7 @@ def _find_module(req, key):
     filename, path_info = key
     route = _routes.get(key)
     if route is not None:
-        found = _load_page(req, route[0])
+        found = _load_allowed_page(req, route[0], filename)
         if found is not None:
             req.filename = route[0]
             return found, route[2], route[0]
@@ -138,7 +146,7 @@ def _find_module(req, key):
         directory, name = os.path.split(filename)
         name = os.path.splitext(name)[0] or "index"
     module_file = os.path.join(directory, name + ".py")
-    found = _load_page(req, module_file)
+    found = _load_allowed_page(req, module_file, filename)
     primary = found is not None
     if found is None and name != "index":
         if os.path.isdir(filename):
@@ -147,7 +155,7 @@ def _find_module(req, key):
             # /dir/name/... with no name.py: look for name in index.py
             path_info = "/" + name + path_info
             module_file = os.path.join(directory, "index.py")
-        found = _load_page(req, module_file)
+        found = _load_allowed_page(req, module_file, filename)
     if found is None:
         _refuse(req, apache.HTTP_NOT_FOUND, "no module %s" % module_file)
     req.filename = module_file
@@ -157,6 +165,53 @@ def _find_module(req, key):
 
 
 _PATH_SEPARATORS = re.compile(r"[/.]")
+
+
+def _load_allowed_page(req, module_file, requested):
+    """_load_page(req, module_file), once Apache allows a request for
+    module_file when it is not the file it checked (requested)."""
+    if module_file != requested:
+        if not os.path.isfile(module_file):
+            return None
+        _apache_allows(req, module_file)
+    return _load_page(req, module_file)
+
+
+def _apache_allows(req, module_file):
+    """Refuse with Apache's own answer unless a request for module_file's
+    URI would be allowed: a lookup subrequest applies the <Location>,
+    <Directory> and <Files> sections, symlink options, authentication and
+    authorization, as for a request of /dir/page.py itself.  Apache
+    checked req.filename (e.g. /dir/page for the URL /dir/page/fn), not
+    the page.py the publisher loads for it."""
+    uri = _uri_of(req, module_file)
+    if uri is None:
+        _refuse(req, apache.HTTP_FORBIDDEN,
+                "cannot tell the URI of %s to check access" % module_file)
+    status, mapped = req._lookup_uri_access(uri)
+    if status != apache.HTTP_OK:
+        _refuse(req, status if status >= 300 else apache.HTTP_FORBIDDEN,
+                "Apache refuses %s (%s): %d" % (uri, module_file, status))
+    if mapped != module_file and (mapped is None or os.path.realpath(
+            mapped) != os.path.realpath(module_file)):
+        _refuse(req, apache.HTTP_FORBIDDEN,
+                "%s maps to %s, not to %s" % (uri, mapped, module_file))
+
+
+def _uri_of(req, module_file):
+    """The URI of module_file, which is in the directory of req.filename
+    or (index.py) in req.filename itself: req.uri less its path info names
+    req.filename."""
+    uri, path_info, filename = req.uri, req.path_info or "", req.filename
+    if path_info:
+        if not uri.endswith(path_info):
+            return None
+        uri = uri[:len(uri) - len(path_info)]
+    if os.path.dirname(module_file) == filename.rstrip("/"):
+        return uri.rstrip("/") + "/" + os.path.basename(module_file)
+    if os.path.dirname(module_file) == os.path.dirname(filename):
+        return uri[:uri.rfind("/") + 1] + os.path.basename(module_file)
+    return None
 
 
 def _refuse(req, status, why):
@@ -175,8 +230,10 @@ def _inspect():
     return inspect
 
 
-def _not_traversable(obj):
-    """Why obj may not be looked into, or None if it may."""
+def _not_traversable(obj, module):
+    """Why obj may not be looked into, or None if it may: only instances
+    of classes the page module defines are (what an instance of a class
+    from elsewhere holds, e.g. a logger's manager, is not the page's)."""
     if isinstance(obj, types.ModuleType):
         return "a module"
     if isinstance(obj, type):
@@ -187,6 +244,9 @@ def _not_traversable(obj):
             or inspect.isgenerator(obj) or inspect.iscoroutine(obj) \
             or inspect.isasyncgen(obj) or isinstance(obj, types.CellType):
         return "a %s" % type(obj).__name__
+    if type(obj).__module__ != module.__name__:
+        return "a %s instance (a class the page does not define)" \
+            % type(obj).__qualname__
     return None
 
 
@@ -197,7 +257,7 @@ def _traverse(req, module, names, auth):
             _refuse(req, apache.HTTP_NOT_FOUND,
                     "%r is hidden (empty or starts with '_')" % name)
         if obj is not module:
-            why = _not_traversable(obj)
+            why = _not_traversable(obj, module)
             if why is not None:
                 status = (apache.HTTP_NOT_FOUND
                           if isinstance(obj, types.ModuleType)
@@ -257,38 +317,289 @@ _NOT_FOUND = object()
 _AUTH_NAMES = ("__auth__", "__access__", "__auth_realm__")
 
 
-def _nested_definition(function, name):
-    """What a function body binds to name (a nested def, or a constant
-    assignment), as the 3.x publisher read it; _NOT_FOUND if nothing."""
-    found = _function_definitions(function).get(name, _NOT_FOUND)
-    if isinstance(found, types.CodeType):
-        closure = tuple(types.CellType() for _ in found.co_freevars)
-        return types.FunctionType(found, function.__globals__, name, None,
-                                  closure or None)
-    return found
+class _Unavailable(Exception):
+    """A function body binds an auth name in a form the publisher cannot
+    evaluate without running the function: the function is not served."""
 
 
-def _code_definitions(code):
-    """{name: constant or code object} for the auth names a function body
-    binds to a nested def or a constant."""
-    wanted = [name for name in _AUTH_NAMES
-              if name in code.co_varnames or name in code.co_cellvars]
-    if not wanted:
+_FORMS = ("a literal (str, number, True/False/None, or a dict, list, "
+          "tuple or set of those and of global names), a global name "
+          "(dotted or not), a lambda, or a nested def, assigned once by "
+          "a plain statement of the body")
+
+
+def _body_definitions(function):
+    """{auth name: plan} for the auth names the body of function binds,
+    a plan being a function of no arguments giving the value.  Raises
+    _Unavailable for a binding it cannot evaluate safely."""
+    code = function.__code__
+    local = frozenset(code.co_varnames + code.co_cellvars + code.co_freevars)
+    if _AUTH_NAMES_SET.isdisjoint(local) \
+            and _AUTH_NAMES_SET.isdisjoint(code.co_names):
         return {}
-    found = {}
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType) and const.co_name in wanted:
-            found[const.co_name] = const
-    import dis
-    previous = None
-    for instruction in dis.get_instructions(code):
-        if instruction.opname in ("STORE_FAST", "STORE_DEREF") \
-                and instruction.argval in wanted \
-                and instruction.argval not in found \
-                and previous is not None and previous.opname == "LOAD_CONST":
-            found[instruction.argval] = previous.argval
-        previous = instruction
-    return found
+    node = _function_node(function)
+    bindings = _scope_bindings(node)
+    plans = {}
+    for name in _AUTH_NAMES:
+        found = bindings.get(name)
+        if not found:
+            if name in local:
+                raise _Unavailable("binds %s in a way the publisher cannot "
+                                   "see" % name)
+            continue
+        statement = _plain_binding(node, name)
+        if len(found) != 1 or statement is None \
+                or _binding_target(statement) is not found[0]:
+            raise _Unavailable("binds %s other than once, by a plain "
+                               "statement of its body" % name)
+        plans[name] = _definition_plan(function, local, statement, name)
+    return plans
+
+
+def _function_node(function):
+    """The ast node of function, from the source of its page."""
+    code = function.__code__
+    entry = _pages.get(code.co_filename)
+    if entry is None or vars(entry[0]) is not function.__globals__ \
+            or entry[2] is None:
+        raise _Unavailable("its source is not that of a loaded page")
+    found = entry[2].functions().get((code.co_name, code.co_firstlineno))
+    if found is None or len(found) != 1:
+        raise _Unavailable("its definition cannot be told apart in %s"
+                           % code.co_filename)
+    return found[0]
+
+
+class _PageSource:
+    """The source of a page that mentions an auth name, and its function
+    definitions by (name, first line) as code objects know them."""
+
+    def __init__(self, filename, text):
+        self.filename = filename
+        self.text = text
+        self._functions = None
+
+    def functions(self):
+        if self._functions is None:
+            import ast
+            tree = ast.parse(self.text, self.filename)
+            functions = {}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Lambda):
+                    key = ("<lambda>", node.lineno)
+                elif isinstance(node, (ast.FunctionDef,
+                                       ast.AsyncFunctionDef)):
+                    # a decorated function's code starts at its first
+                    # decorator
+                    key = (node.name, min([node.lineno] + [
+                        decorator.lineno
+                        for decorator in node.decorator_list]))
+                else:
+                    continue
+                functions.setdefault(key, []).append(node)
+            self._functions = functions
+        return self._functions
+
+
+def _scope_bindings(function_node):
+    """{auth name: [nodes binding it in the scope of function_node]}:
+    parameters, assignment targets, nested def and class names, imports,
+    global and nonlocal declarations, except clauses, match captures.
+    Comprehension targets count too (more than Python binds there, never
+    less)."""
+    import ast
+    bindings = {}
+
+    def bind(name, node):
+        if name in _AUTH_NAMES_SET:
+            bindings.setdefault(name, []).append(node)
+
+    arguments = function_node.args
+    for argument in (arguments.posonlyargs + arguments.args
+                     + arguments.kwonlyargs
+                     + [arguments.vararg, arguments.kwarg]):
+        if argument is not None:
+            bind(argument.arg, argument)
+    pending = list(function_node.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                             ast.ClassDef, ast.Lambda)):
+            # a new scope: only its name, decorators, defaults and bases
+            # belong to this one
+            if not isinstance(node, ast.Lambda):
+                bind(node.name, node)
+                pending.extend(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                pending.extend(node.bases)
+                pending.extend(node.keywords)
+            else:
+                pending.extend(node.args.defaults)
+                pending.extend(default for default in node.args.kw_defaults
+                               if default is not None)
+            continue
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                bind(node.id, node)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                bind(name, node)
+        elif isinstance(node, ast.alias):
+            bind((node.asname or node.name).partition(".")[0], node)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bind(node.name, node)
+        elif type(node).__name__ in ("MatchAs", "MatchStar",
+                                     "MatchMapping"):
+            capture = getattr(node, "name", None) or getattr(node, "rest",
+                                                             None)
+            if capture:
+                bind(capture, node)
+        pending.extend(ast.iter_child_nodes(node))
+    return bindings
+
+
+def _plain_binding(function_node, name):
+    """The statement of the body (not nested in another one) that binds
+    name as ``name = value``, ``name: type = value`` or ``def name``."""
+    import ast
+    for statement in function_node.body:
+        if _binding_target(statement) is not None \
+                and _bound_name(statement) == name:
+            return statement
+    return None
+
+
+def _binding_target(statement):
+    import ast
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+            and isinstance(statement.targets[0], ast.Name):
+        return statement.targets[0]
+    if isinstance(statement, ast.AnnAssign) and statement.simple \
+            and statement.value is not None:
+        return statement.target
+    if isinstance(statement, ast.FunctionDef):
+        return statement
+    return None
+
+
+def _bound_name(statement):
+    target = _binding_target(statement)
+    return target.name if target is statement else target.id
+
+
+def _definition_plan(function, local, statement, name):
+    import ast
+    if isinstance(statement, ast.FunctionDef):
+        if statement.decorator_list:
+            raise _Unavailable("decorates its nested def %s" % name)
+        return _function_plan(function, statement, name,
+                              statement.lineno, local)
+    return _expression_plan(function, statement.value, name, local)
+
+
+def _expression_plan(function, node, name, local):
+    """A function of no arguments giving the value of the expression
+    node, for the forms in _FORMS; raises _Unavailable for others."""
+    import ast
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return lambda: value
+    if isinstance(node, ast.UnaryOp) \
+            and isinstance(node.op, (ast.USub, ast.UAdd)) \
+            and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) in (int, float, complex):
+        value = ast.literal_eval(node)
+        return lambda: value
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        if any(isinstance(item, ast.Starred) for item in node.elts):
+            raise _Unavailable("unpacks (*) in the value of %s" % name)
+        items = [_expression_plan(function, item, name, local)
+                 for item in node.elts]
+        kind = {ast.Tuple: tuple, ast.List: list, ast.Set: set}[type(node)]
+        return lambda: kind([item() for item in items])
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise _Unavailable("unpacks (**) in the value of %s" % name)
+        pairs = [(_expression_plan(function, key, name, local),
+                  _expression_plan(function, value, name, local))
+                 for key, value in zip(node.keys, node.values)]
+        return lambda: {key(): value() for key, value in pairs}
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return _global_plan(function, node, name, local)
+    if isinstance(node, ast.Lambda):
+        return _function_plan(function, node, name, node.lineno, local)
+    raise _Unavailable("binds %s to %s, which is only known by running it"
+                       % (name, type(node).__name__))
+
+
+def _global_plan(function, node, name, local):
+    """Plan for a global name, or attributes of one (a.b.c), looked up in
+    the function's module (then builtins) on every request."""
+    import ast
+    attributes = []
+    while isinstance(node, ast.Attribute):
+        attributes.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        raise _Unavailable("binds %s to an attribute of an expression"
+                           % name)
+    if node.id in local:
+        raise _Unavailable("binds %s to its local variable %s, known only "
+                           "by running it" % (name, node.id))
+    attributes.reverse()
+    namespace = function.__globals__
+    base = node.id
+
+    def plan():
+        try:
+            value = namespace[base]
+        except KeyError:
+            builtins = namespace.get("__builtins__")
+            builtins = getattr(builtins, "__dict__", builtins)
+            if not isinstance(builtins, dict) or base not in builtins:
+                raise _Unavailable("binds %s to %s, which is not defined"
+                                   % (name, base)) from None
+            value = builtins[base]
+        for attribute in attributes:
+            value = getattr(value, attribute)
+        return value
+    return plan
+
+
+def _function_plan(function, node, name, lineno, local):
+    """Plan for a nested def or lambda: its code object, compiled with the
+    function, made into a function with the page's globals.  Default
+    values must be literals; variables of the enclosing body it uses are
+    empty cells (using one raises NameError: a 500, never a pass)."""
+    kind = "<lambda>" if node.__class__.__name__ == "Lambda" else name
+    codes = [const for const in function.__code__.co_consts
+             if isinstance(const, types.CodeType)
+             and const.co_name == kind and const.co_firstlineno == lineno]
+    if len(codes) != 1:
+        raise _Unavailable("its %s cannot be told apart from other code"
+                           % name)
+    code = codes[0]
+    arguments = node.args
+    defaults = [_literal(function, default, name, local)
+                for default in arguments.defaults]
+    kwdefaults = {argument.arg: _literal(function, default, name, local)
+                  for argument, default in zip(arguments.kwonlyargs,
+                                               arguments.kw_defaults)
+                  if default is not None}
+    closure = tuple(types.CellType() for _ in code.co_freevars) or None
+    made = types.FunctionType(code, function.__globals__, kind,
+                              tuple(defaults) or None, closure)
+    made.__kwdefaults__ = kwdefaults or None
+    return lambda: made
+
+
+def _literal(function, node, name, local):
+    import ast
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise _Unavailable("gives a default value that is not a literal "
+                           "in %s" % name) from None
 
 
 def _auth_attributes(obj):
@@ -296,7 +607,8 @@ def _auth_attributes(obj):
     None when obj has none of them.
 
     For a function (or method) they are its function attributes, else what
-    its body binds them to (nested def or constant)."""
+    its body binds them to, evaluated without running it (_FORMS); raises
+    _Unavailable when the body binds one in another way."""
     if type(obj) is types.FunctionType:
         # the common case, kept cheap: a page function with no attributes
         # and no nested auth definitions
@@ -326,7 +638,7 @@ def _auth_attributes(obj):
     if nested:
         for i, name in enumerate(_AUTH_NAMES):
             if found[i] is _NOT_FOUND and name in nested:
-                found[i] = _nested_definition(function, name)
+                found[i] = nested[name]()
     return found if _any_found(found) else None
 
 
@@ -341,18 +653,25 @@ def _any_found(found):
 
 
 def _function_definitions(function):
-    """_code_definitions(function.__code__), remembered per function (the
-    only cache of it: hashing a code object, as a cache keyed by code
-    would, costs more than the rest of a page call)."""
+    """_body_definitions(function), remembered per function (the only
+    cache of it: hashing a code object, as a cache keyed by code would,
+    costs more than the rest of a page call).  A body the publisher
+    cannot evaluate raises _Unavailable every time."""
     code = function.__code__
     entry = _definitions.get(function)
-    if entry is not None and entry[0] is code:
-        return entry[1]
-    found = _code_definitions(code)
-    if len(_definitions) >= _MAX_DEFINITIONS:
-        _definitions.clear()          # functions of reloaded pages go too
-    _definitions[function] = (code, found)
-    return found
+    if entry is None or entry[0] is not code:
+        try:
+            found = _body_definitions(function)
+        except _Unavailable as why:
+            found = str(why)
+        except SyntaxError as error:
+            found = "its page does not parse: %s" % error
+        if len(_definitions) >= _MAX_DEFINITIONS:
+            _definitions.clear()      # functions of reloaded pages go too
+        entry = _definitions[function] = (code, found)
+    if type(entry[1]) is str:
+        raise _Unavailable(entry[1])
+    return entry[1]
 
 
 _definitions = {}            # function -> (its __code__, definitions)
@@ -367,6 +686,8 @@ class _Credentials:
         self.realm = "unknown"
         self._parsed = False
         self.user = self.password = None
+        # the user name an __auth__ dict or function checked on the way
+        self.verified = None
         self.found_any = False      # any auth attribute met on the way
 
     def _parse(self):
@@ -392,7 +713,8 @@ class _Credentials:
         self.user, self.password = user, password
 
     def _challenge(self):
-        realm = str(self.realm).replace("\\", "\\\\").replace('"', '\\"')
+        realm = _CONTROL.sub(" ", str(self.realm))
+        realm = realm.replace("\\", "\\\\").replace('"', '\\"')
         self.req.err_headers_out["WWW-Authenticate"] = \
             'Basic realm="%s"' % realm
         _refuse(self.req, apache.HTTP_UNAUTHORIZED,
@@ -400,7 +722,15 @@ class _Credentials:
 
     def check(self, obj):
         """Apply the __auth__ / __access__ / __auth_realm__ of obj."""
-        found = _auth_attributes(obj)
+        try:
+            found = _auth_attributes(obj)
+        except _Unavailable as why:
+            self.req.log_error(
+                "mod_python.publisher: %s: %s is not served: its body %s; "
+                "the forms the publisher evaluates are %s"
+                % (self.req.uri, _describe(obj), why, _FORMS),
+                apache.APLOG_ERR)
+            raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
         if found is None:
             return
         self.found_any = True
@@ -414,25 +744,47 @@ class _Credentials:
             if not self._authenticated(auth):
                 self._challenge()
         if access is not _NOT_FOUND:
-            self._parse()
-            if not self._allowed(access):
-                _refuse(self.req, apache.HTTP_FORBIDDEN,
-                        "user %r may not access this object" % self.user)
+            # only a name something checked: an __auth__ dict or function
+            # on the way, or Apache's authentication (req.user)
+            user = self.verified if self.verified is not None \
+                else self.req.user
+            if not self._allowed(access, user):
+                if user is None and not callable(access):
+                    why = ("__access__ without a user checked by __auth__ "
+                           "or by Apache's authentication")
+                else:
+                    why = "user %r may not access this object" % user
+                _refuse(self.req, apache.HTTP_FORBIDDEN, why)
 
     def _authenticated(self, auth):
         if callable(auth):
-            return auth(self.req, self.user, self.password)
-        if isinstance(auth, dict):
+            passed = auth(self.req, self.user, self.password)
+        elif isinstance(auth, dict):
             expected = auth.get(self.user)
-            return expected is not None and _same(expected, self.password)
-        return auth
+            passed = expected is not None \
+                and _same(expected, self.password)
+        else:
+            return auth         # a constant checks nobody
+        if passed:
+            self.verified = self.user
+        return passed
 
-    def _allowed(self, access):
+    def _allowed(self, access, user):
         if callable(access):
-            return access(self.req, self.user)
+            return access(self.req, user)
         if isinstance(access, (list, tuple, set, frozenset, dict)):
-            return self.user in access
+            return user is not None and user in access
         return access
+
+
+def _describe(obj):
+    function = _defining_function(obj)
+    if function is not None:
+        return "%s()" % function.__qualname__
+    return "the %s object" % type(obj).__name__
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _same(a, b):
@@ -497,7 +849,9 @@ def _send(req, result):
 
 # --------------------------------------------------------- page modules
 
-_pages = {}                  # module file -> (module, mtime_ns)
+# module file -> (module, mtime_ns, _PageSource if the page's text names
+# __auth__, __access__ or __auth_realm__, else None)
+_pages = {}
 _pages_lock = _thread.allocate_lock()
 
 
@@ -527,8 +881,8 @@ def _load_page(req, filename):
         entry = _pages.get(filename)
         if entry is not None and entry[1] == info.st_mtime_ns:
             return entry[0]
-        module = _exec_page(filename)
-        _pages[filename] = (module, info.st_mtime_ns)
+        module, source = _exec_page(filename)
+        _pages[filename] = (module, info.st_mtime_ns, source)
     if config.get("PythonDebug", "0") != "0":
         req.log_error("mod_python.publisher: %s %s"
                       % ("reloaded" if entry else "loaded", filename),
@@ -538,7 +892,9 @@ def _load_page(req, filename):
 
 def _exec_page(filename):
     """Execute filename as a fresh module named after a hash of its path
-    (registered in sys.modules under that name only once it ran)."""
+    (registered in sys.modules under that name only once it ran); returns
+    (module, its _PageSource or None).  The source is kept when it names
+    an auth attribute: the checks read what function bodies bind."""
     try:
         from _sha1 import sha1      # built in: no OpenSSL in every child
     except ImportError:
@@ -548,7 +904,13 @@ def _exec_page(filename):
     module = types.ModuleType(name)
     module.__file__ = filename
     with open(filename, "rb") as source:
-        code = compile(source.read(), filename, "exec", dont_inherit=True)
+        text = source.read()
+    code = compile(text, filename, "exec", dont_inherit=True)
     exec(code, vars(module))
     sys.modules[name] = module
-    return module
+    if any(auth_name in text for auth_name in _AUTH_NAMES_BYTES):
+        return module, _PageSource(filename, text)
+    return module, None
+
+
+_AUTH_NAMES_BYTES = (b"__auth__", b"__access__", b"__auth_realm__")

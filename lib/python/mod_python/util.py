@@ -656,10 +656,12 @@ def apply_fs_data(object, fs, **args):
     (a TypeError) without calling object when a required argument is
     missing.
     """
-    accepted, required = _parameters(object)
+    accepted, required, hidden = _parameters(object)
     repeated = False
     if fs.list:
-        given = set(args)
+        # a field named like the instance parameter of a method with
+        # **kwargs would collide with the instance: never passed
+        given = set(args) | hidden
         for field in fs.list:
             name = field.name
             if name is None or name in given:
@@ -692,7 +694,8 @@ class _Repeated(list):
 
 
 def _parameters(callable_):
-    """(names accepted by keyword or None for **kwargs, required names)."""
+    """(names accepted by keyword or None for **kwargs, required names,
+    names never taken from the form: a method's instance parameter)."""
     if isinstance(callable_, types.FunctionType):
         return _function_parameters(callable_, False)
     if isinstance(callable_, types.MethodType) \
@@ -724,9 +727,10 @@ def _function_parameters(function, bound):
     by_keyword = names[start:count]
     required = names[start:max(start, first_default)] + tuple(
         name for name in keyword_only if name not in kwdefaults)
+    hidden = frozenset(names[:1]) if bound and count else frozenset()
     if code.co_flags & _CO_VARKEYWORDS:
-        return None, required
-    return frozenset(by_keyword + keyword_only), required
+        return None, required, hidden
+    return frozenset(by_keyword + keyword_only), required, hidden
 
 
 _CO_VARKEYWORDS = 0x08
@@ -737,10 +741,12 @@ def _signature_parameters(callable_, bound):
     try:
         parameters = list(inspect.signature(callable_).parameters.values())
     except (TypeError, ValueError):
-        return frozenset(), ()
+        return frozenset(), (), frozenset()
+    hidden = frozenset()
     if bound and parameters and parameters[0].kind in (
             inspect.Parameter.POSITIONAL_ONLY,
             inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        hidden = frozenset([parameters[0].name])
         parameters = parameters[1:]
     by_keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
                   inspect.Parameter.KEYWORD_ONLY)
@@ -749,7 +755,7 @@ def _signature_parameters(callable_, bound):
         accepted = None
     required = tuple(p.name for p in parameters
                      if p.default is p.empty and p.kind in by_keyword)
-    return accepted, required
+    return accepted, required, hidden
 
 
 # ---------------------------------------------------------------- redirect

@@ -1,0 +1,2 @@
+def show(req):
+    return "OUTSIDE SECRET"

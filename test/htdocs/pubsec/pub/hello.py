@@ -1,0 +1,2 @@
+def say(req, what="NOTHING"):
+    return "I am saying %s" % what

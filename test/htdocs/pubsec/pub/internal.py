@@ -1,0 +1,6 @@
+def dump(req):
+    return "INTERNAL DUMP"
+
+
+def index(req):
+    return "INTERNAL INDEX"

@@ -1,0 +1,2 @@
+def restart(req):
+    return "OPS RESTARTED"

@@ -1,0 +1,235 @@
+"""The publisher's protections under attack (issue 19, Doc/publisher.rst
+"Security"): auth written in a function body, Apache's access control on
+the page file the publisher loads, __access__ trusting only a checked user,
+form fields that would collide with a method's instance parameter, and
+traversal into instances of classes the page did not define."""
+
+import os
+
+import pytest
+
+CONFIG = """
+<VirtualHost *:{port}>
+    ServerName pubsec.test
+    DocumentRoot {htdocs}/pubsec
+    PythonDebug On
+    <Directory {htdocs}/pubsec/pub>
+        SetHandler mod_python
+        PythonHandler mod_python.publisher
+        Options -FollowSymLinks
+        <Files "internal.py">
+            Require all denied
+        </Files>
+    </Directory>
+    <Location "/pub/ops.py">
+        Require ip 10.99.99.99
+    </Location>
+    <Directory {htdocs}/pubsec/authed>
+        SetHandler mod_python
+        PythonHandler mod_python.publisher
+        AuthType Basic
+        AuthName "authed"
+        Require valid-user
+        PythonAuthenHandler authen
+    </Directory>
+</VirtualHost>
+
+<VirtualHost *:{port}>
+    ServerName pubsec-quiet.test
+    DocumentRoot {htdocs}/pubsec
+    PythonDebug Off
+    <Directory {htdocs}/pubsec/pub>
+        SetHandler mod_python
+        PythonHandler mod_python.publisher
+    </Directory>
+</VirtualHost>
+"""
+
+HOST = "pubsec.test"
+QUIET = "pubsec-quiet.test"
+ALICE = ("alice", "wonderland")
+MALLORY = ("mallory", "evil")
+
+
+def get(httpd, path, host=HOST, **kwargs):
+    return httpd.get(path, host=host, **kwargs)
+
+
+# -------------------------------------------- auth written in the body
+
+@pytest.mark.parametrize("function", [
+    "dict_literal", "lambda_auth", "global_dict", "global_function",
+    "dotted_global", "annotated", "dict_of_global", "nested_with_default",
+    "page/method"])
+def test_body_auth_forms_are_enforced(httpd, function):
+    path = "/pub/bodyauth.py/" + function
+    response = get(httpd, path)
+    assert response.status_code == 401, response.text
+    assert "REACHED" not in response.text
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="unknown"'
+    assert get(httpd, path, auth=("alice", "wrong")).status_code == 401
+    assert get(httpd, path, auth=("nobody", "wonderland")).status_code == 401
+    # an unknown user with an empty password is no user
+    assert get(httpd, path, auth=("nobody", "")).status_code == 401
+    assert get(httpd, path, auth=("", "")).status_code == 401
+    response = get(httpd, path, auth=ALICE)
+    assert response.status_code == 200, response.text
+    assert response.text == "REACHED"
+
+
+def test_body_access_list_refuses_other_valid_users(httpd):
+    path = "/pub/bodyauth.py/access_list"
+    assert get(httpd, path).status_code == 401
+    assert get(httpd, path, auth=MALLORY).status_code == 403
+    assert get(httpd, path, auth=ALICE).text == "REACHED"
+
+
+def test_callable_instance_with_body_auth_and_access(httpd):
+    path = "/pub/bodyauth.py/page"
+    assert get(httpd, path).status_code == 401
+    assert get(httpd, path, auth=MALLORY).status_code == 403
+    assert get(httpd, path, auth=ALICE).text == "REACHED"
+
+
+def test_realm_is_quoted_and_cannot_inject_headers(httpd):
+    response = get(httpd, "/pub/bodyauth.py/quoted_realm")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == \
+        'Basic realm="Say \\"hi\\" \\\\ there  X-Injected: 1"'
+    assert "X-Injected" not in response.headers
+
+
+UNAVAILABLE = ["called", "conditional", "twice", "loop_target",
+               "declared_global", "local_variable", "undefined_global",
+               "parameter", "decorated_nested", "non_literal_default",
+               "computed_realm", "unpacked", "walrus", "with_target",
+               "imported"]
+
+
+@pytest.mark.parametrize("function", UNAVAILABLE)
+def test_body_auth_that_cannot_be_evaluated_fails_closed(httpd, function):
+    offset = httpd.error_log_size()
+    for auth in (None, ALICE):
+        response = get(httpd, "/pub/badauth.py/" + function, auth=auth)
+        assert response.status_code == 500, response.text
+        assert "REACHED" not in response.text
+    log = httpd.wait_for_log("%s() is not served" % function, since=offset)
+    assert "the forms the publisher evaluates are" in log
+    # nothing of the body ran, not even its right-hand sides
+    assert get(httpd, "/pub/badauth.py/evaluated").text == "evaluated 0"
+
+
+def test_fail_closed_leaks_nothing_without_debug(httpd):
+    response = get(httpd, "/pub/badauth.py/called", host=QUIET)
+    assert response.status_code == 500
+    assert "REACHED" not in response.text
+    assert "make_users" not in response.text
+    assert "__auth__" not in response.text
+
+
+def test_closure_in_body_auth_never_passes(httpd):
+    """A lambda using a local of the body cannot see it (the body never
+    ran): calling it fails, which is a 500, never a pass."""
+    path = "/pub/badauth.py/closure_lambda"
+    assert get(httpd, path).status_code == 401
+    response = get(httpd, path, auth=ALICE)
+    assert response.status_code == 500
+    assert "REACHED" not in response.text
+
+
+# ------------------------------------------- __access__ needs a checked user
+
+def test_access_without_auth_does_not_trust_the_header(httpd):
+    path = "/pub/bodyauth.py/access_only"
+    assert get(httpd, path).status_code == 403
+    response = get(httpd, path, auth=("admin", "anything"))
+    assert response.status_code == 403
+    assert "REACHED" not in response.text
+
+
+def test_access_function_gets_no_unchecked_user(httpd):
+    response = get(httpd, "/pub/bodyauth.py/access_function_only",
+                   auth=("admin", "anything"))
+    assert response.status_code == 200
+    assert response.text == "REACHED for None"
+
+
+def test_access_trusts_apache_authentication(httpd):
+    path = "/authed/page.py/admin_only"
+    assert get(httpd, path).status_code == 401
+    assert get(httpd, path, auth=("admin", "wrong")).status_code == 401
+    response = get(httpd, path, auth=("admin", "secret"))
+    assert response.status_code == 200
+    assert response.text == "REACHED as admin"
+    assert get(httpd, "/authed/page.py/nobody",
+               auth=("admin", "secret")).status_code == 403
+
+
+# ------------------------------ Apache's access control on the page file
+
+@pytest.mark.parametrize("path", [
+    "/pub/internal.py/dump", "/pub/internal/dump", "/pub/internal.txt/dump",
+    "/pub/internal.PY/dump", "/pub/internal.", "/pub/internal",
+    "/pub/internal/", "/pub//internal/dump", "/pub/internal.py/",
+    "/pub/./internal/dump", "/pub/sub/../internal/dump",
+    "/pub/%69nternal/dump"])
+def test_files_section_applies_to_every_url_of_the_page(httpd, path):
+    response = get(httpd, path)
+    assert response.status_code == 403, (path, response.text)
+    assert "INTERNAL" not in response.text
+
+
+def test_location_section_applies_without_the_extension(httpd):
+    for path in ("/pub/ops.py/restart", "/pub/ops/restart",
+                 "/pub/ops.html/restart", "/pub/ops./restart"):
+        response = get(httpd, path)
+        assert response.status_code == 403, (path, response.text)
+        assert "OPS" not in response.text
+
+
+def test_symlink_outside_without_followsymlinks(httpd):
+    link = httpd.htdocs / "pubsec" / "pub" / "linked.py"
+    if not link.is_symlink():
+        link.symlink_to(httpd.htdocs / "pubsec" / "outside" / "secret.py")
+    for path in ("/pub/linked.py/show", "/pub/linked/show",
+                 "/pub/linked.x/show"):
+        response = get(httpd, path)
+        assert response.status_code == 403, (path, response.text)
+        assert "OUTSIDE" not in response.text
+
+
+def test_allowed_pages_still_served_every_way(httpd):
+    for path, text in (("/pub/hello.py/say?what=hi", "I am saying hi"),
+                       ("/pub/hello/say?what=hi", "I am saying hi"),
+                       ("/pub/hello.txt/say?what=hi", "I am saying hi"),
+                       ("/pub/", "PUB INDEX"),
+                       ("/pub/index", "PUB INDEX"),
+                       ("/pub/sub/", "SUB INDEX"),
+                       ("/pub/sub/index", "SUB INDEX"),
+                       ("/pub/sub/index.py", "SUB INDEX")):
+        response = get(httpd, path)
+        assert response.status_code == 200, (path, response.text)
+        assert response.text == text
+    # twice: the URL's route is remembered, the check is not
+    for _ in range(2):
+        assert get(httpd, "/pub/ops/restart").status_code == 403
+
+
+# ------------------------------------------------------ form fields, traversal
+
+def test_field_named_like_the_instance_parameter_is_dropped(httpd):
+    response = get(httpd, "/pub/methods.py/form/show?self=x&a=1&b=2")
+    assert response.status_code == 200, response.text
+    assert response.text == "fields ['a', 'b']"
+    response = httpd.post("/pub/methods.py/form/show", host=HOST,
+                          data={"self": "x", "c": "3"})
+    assert response.text == "fields ['c']"
+
+
+def test_no_traversal_into_instances_of_imported_classes(httpd):
+    for path in ("/pub/methods.py/log/manager/loggerDict",
+                 "/pub/methods.py/log/name", "/pub/methods.py/log/manager"):
+        response = get(httpd, path)
+        assert response.status_code == 403, (path, response.text)
+    # the page's own value is still published
+    assert get(httpd, "/pub/methods.py/log").status_code == 200
