@@ -57,12 +57,15 @@ def get(httpd, path, host=HOST, **kwargs):
 
 # -------------------------------------------- auth written in the body
 
-@pytest.mark.parametrize("function", [
-    "dict_literal", "lambda_auth", "global_dict", "global_function",
-    "dotted_global", "annotated", "dict_of_global", "nested_with_default",
-    "page/method"])
-def test_body_auth_forms_are_enforced(httpd, function):
-    path = "/pub/bodyauth.py/" + function
+@pytest.mark.parametrize("path", [
+    "/pub/bodyauth.py/" + function for function in (
+        "dict_literal", "lambda_auth", "global_dict", "global_function",
+        "dotted_global", "annotated", "dict_of_global",
+        "nested_with_default", "page/method")] + ["/pub/nfkc.py/page"])
+def test_body_auth_forms_are_enforced(httpd, path):
+    """Also with __auth__ spelled in fullwidth letters, which Python
+    normalises (NFKC) to __auth__, in a page that never names it in
+    ASCII."""
     response = get(httpd, path)
     assert response.status_code == 401, response.text
     assert "REACHED" not in response.text

@@ -893,8 +893,8 @@ def _load_page(req, filename):
 def _exec_page(filename):
     """Execute filename as a fresh module named after a hash of its path
     (registered in sys.modules under that name only once it ran); returns
-    (module, its _PageSource or None).  The source is kept when it names
-    an auth attribute: the checks read what function bodies bind."""
+    (module, its _PageSource or None).  The source is kept when it may
+    name an auth attribute: the checks read what function bodies bind."""
     try:
         from _sha1 import sha1      # built in: no OpenSSL in every child
     except ImportError:
@@ -908,7 +908,9 @@ def _exec_page(filename):
     code = compile(text, filename, "exec", dont_inherit=True)
     exec(code, vars(module))
     sys.modules[name] = module
-    if any(auth_name in text for auth_name in _AUTH_NAMES_BYTES):
+    # non-ASCII text may spell an auth name that NFKC normalises to it
+    if not text.isascii() \
+            or any(auth_name in text for auth_name in _AUTH_NAMES_BYTES):
         return module, _PageSource(filename, text)
     return module, None
 
