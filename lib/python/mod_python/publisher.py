@@ -362,11 +362,11 @@ def _function_node(function):
     entry = _pages.get(code.co_filename)
     if entry is None or vars(entry[0]) is not function.__globals__ \
             or entry[2] is None:
-        raise _Unavailable("its source is not that of a loaded page")
+        raise _Unavailable("cannot be read: it is not in a loaded page")
     found = entry[2].functions().get((code.co_name, code.co_firstlineno))
     if found is None or len(found) != 1:
-        raise _Unavailable("its definition cannot be told apart in %s"
-                           % code.co_filename)
+        raise _Unavailable("cannot be told apart from another definition "
+                           "in %s" % code.co_filename)
     return found[0]
 
 
@@ -576,8 +576,8 @@ def _function_plan(function, node, name, lineno, local):
              if isinstance(const, types.CodeType)
              and const.co_name == kind and const.co_firstlineno == lineno]
     if len(codes) != 1:
-        raise _Unavailable("its %s cannot be told apart from other code"
-                           % name)
+        raise _Unavailable("has a %s that cannot be told apart from other "
+                           "code" % name)
     code = codes[0]
     arguments = node.args
     defaults = [_literal(function, default, name, local)
@@ -665,7 +665,7 @@ def _function_definitions(function):
         except _Unavailable as why:
             found = str(why)
         except SyntaxError as error:
-            found = "its page does not parse: %s" % error
+            found = "cannot be read: its page does not parse: %s" % error
         if len(_definitions) >= _MAX_DEFINITIONS:
             _definitions.clear()      # functions of reloaded pages go too
         entry = _definitions[function] = (code, found)
