@@ -15,6 +15,12 @@
  * Memory stays bounded: read() without a length returns at most
  * MP_FILTER_CHUNK bytes, and written data is passed on once
  * MP_FILTER_CHUNK bytes are queued.
+ *
+ * An output filter whose handler fails before it took any data is
+ * disabled: the data passes through unfiltered and the response completes.
+ * Once it has taken data, what it took may be lost, so the response must
+ * not look complete: Apache answers 500 if no byte of the response went
+ * out yet, else the connection is reset (output_cut).
  */
 #include "mod_python.h"
 
@@ -30,6 +36,8 @@ typedef struct {
     int closed;
     int disabled;
     int eos_seen;
+    int took_data;                  /* read() returned data at least once */
+    apr_status_t cut;               /* output_cut()'s status, once cut */
     apr_bucket_brigade *bb_in;      /* input: read from the next filter */
     apr_bucket_brigade *leftover;   /* input: produced beyond readbytes */
 } mp_filter_ctx;
@@ -208,6 +216,9 @@ static PyObject *filter_read_data(mp_filter_call *self, Py_ssize_t limit,
     if (out.len == 0 && self->ctx->eos_seen) {
         mp_buffer_free(&out);
         Py_RETURN_NONE;
+    }
+    if (out.len > 0) {
+        self->ctx->took_data = 1;
     }
     return mp_buffer_finish(&out);
 }
@@ -602,6 +613,88 @@ done:
     return 0;
 }
 
+/* Is filter f in the chain that starts at first? */
+static int filter_in_chain(ap_filter_t *first, ap_filter_t *f)
+{
+    for (; first != NULL; first = first->next) {
+        if (first == f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* End connection c so that the client cannot take what it got for a
+ * complete response: no last chunk, no orderly close.  An orderly close
+ * (FIN) is how a body without Content-Length or chunking ends (HTTP/1.0,
+ * Connection: close), so the socket is made to close with a reset: with
+ * c->aborted, Apache skips the lingering close and closes at once. */
+static void abort_connection(conn_rec *c)
+{
+    struct linger reset = {1, 0};
+    apr_socket_t *sock = c->master == NULL ? ap_get_conn_socket(c) : NULL;
+    apr_os_sock_t fd;
+
+    c->keepalive = AP_CONN_CLOSE;
+    c->aborted = 1;
+    if (sock != NULL && apr_os_sock_get(&fd, sock) == APR_SUCCESS) {
+        /* if it fails the close is orderly: still without a last chunk */
+        (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    }
+}
+
+/* The handler of an output filter failed after it took data, which may
+ * be lost: the response must not look complete.  If nothing of it went
+ * out yet, an error bucket makes the HTTP header filter answer 500 with
+ * ap_die(); an EOC bucket after that 500 tells Apache's output filters to
+ * send nothing more (the handler may go on writing).  Otherwise, or in a
+ * subrequest, the connection is aborted.  Returns the status to give the
+ * caller, now and for the rest of the request. */
+static apr_status_t output_cut(ap_filter_t *f, mp_filter_ctx *ctx)
+{
+    request_rec *r = f->r;
+    conn_rec *c = f->c;
+    apr_bucket_brigade *bb;
+
+    ctx->cut = APR_ECONNABORTED;
+    if (r == NULL) {
+        abort_connection(c);
+        return ctx->cut;
+    }
+    r->no_cache = 1;
+    if (r->main != NULL) {
+        r->main->no_cache = 1;
+    }
+    if (r->main == NULL && !r->sent_bodyct && !c->aborted) {
+        request_rec *last = r;
+        apr_status_t rv;
+
+        bb = apr_brigade_create(r->pool, c->bucket_alloc);
+        APR_BRIGADE_INSERT_TAIL(bb, ap_bucket_error_create(
+            HTTP_INTERNAL_SERVER_ERROR, NULL, r->pool, c->bucket_alloc));
+        rv = ap_pass_brigade(f->next, bb);
+        apr_brigade_cleanup(bb);
+        /* the error response went out through the chain of the last
+         * request: this one's protocol filters, or an ErrorDocument's */
+        while (last->next != NULL) {
+            last = last->next;
+        }
+        if (rv == AP_FILTER_ERROR
+            && !filter_in_chain(last->output_filters, f)) {
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(
+                c->bucket_alloc));
+            APR_BRIGADE_INSERT_TAIL(bb, ap_bucket_eoc_create(
+                c->bucket_alloc));
+            (void)ap_pass_brigade(last->output_filters, bb);
+            apr_brigade_cleanup(bb);
+            ctx->cut = AP_FILTER_ERROR;
+            return ctx->cut;
+        }
+    }
+    abort_connection(c);
+    return ctx->cut;
+}
+
 /* Output filter (AP_FTYPE_RESOURCE). */
 apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
@@ -609,12 +702,19 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     mp_filter_call call;
     apr_status_t rv;
 
-    if (ctx == NULL || ctx->disabled) {
+    if (ctx == NULL) {
         return ap_pass_brigade(f->next, bb);
+    }
+    if (ctx->cut != APR_SUCCESS) {
+        apr_brigade_cleanup(bb);    /* the response was cut short */
+        return ctx->cut;
     }
     if (ctx->closed) {
         apr_brigade_cleanup(bb);    /* nothing may follow our EOS */
         return APR_SUCCESS;
+    }
+    if (ctx->disabled) {
+        return ap_pass_brigade(f->next, bb);
     }
     memset(&call, 0, sizeof(call));
     call.f = f;
@@ -622,8 +722,15 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     call.bb_in = bb;
     call.bb_out = apr_brigade_create(f->r ? f->r->pool : f->c->pool,
                                      f->c->bucket_alloc);
-    if (call_filter_handler(&call) != 0) {
-        /* the handler failed: let the rest through, response completes */
+    /* (a handler that failed after close() had ended the response: the
+     * rest is dropped below, as after any close) */
+    if (call_filter_handler(&call) != 0 && !ctx->closed) {
+        if (ctx->took_data) {
+            apr_brigade_cleanup(call.bb_out);
+            apr_brigade_cleanup(bb);
+            return output_cut(f, ctx);
+        }
+        /* failed before taking data: the rest passes through unfiltered */
         APR_BRIGADE_CONCAT(call.bb_out, bb);
         if (ctx->eos_seen && !ctx->closed) {
             APR_BRIGADE_INSERT_TAIL(call.bb_out,

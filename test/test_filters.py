@@ -1,5 +1,8 @@
 """Input and output filters (manual 4.3, 4.5.5, 5.2)."""
 
+import socket
+
+import pytest
 import requests
 
 from harness import modules_dir
@@ -10,6 +13,10 @@ CONFIG = ("LoadModule include_module %s/mod_include.so\n" % modules_dir()) + """
 PythonOutputFilter capitalize CAPITALIZE
 PythonInputFilter capitalize CAPIN
 PythonOutputFilter filtertools::broken BROKEN
+PythonOutputFilter filtertools::broken_early BROKENEARLY
+PythonOutputFilter filtertools::cut_short CUTSHORT
+PythonOutputFilter filtertools::cut_at_boom CUTATBOOM
+PythonOutputFilter filtertools::fail_second_call FAILSECOND
 PythonOutputFilter filtertools::keeper KEEPER
 PythonOutputFilter filtertools::closer CLOSER
 PythonOutputFilter filtertools::marker MARKER
@@ -68,6 +75,24 @@ PythonOutputFilter filtertools::describe DESCRIBE
         PythonHandler filtertools::small_writes
         SetOutputFilter BROKEN
     </Location>
+    <Location /broken-early>
+        SetHandler mod_python
+        PythonHandler filtertools::small_writes
+        SetOutputFilter BROKENEARLY
+    </Location>
+    <Location /streamed>
+        SetHandler mod_python
+        PythonHandler filtertools::streamed
+        SetOutputFilter CUTATBOOM
+    </Location>
+    <Location /second-call>
+        SetHandler mod_python
+        PythonHandler filtertools::streamed
+        SetOutputFilter FAILSECOND
+    </Location>
+    <Directory {htdocs}/filters/cut>
+        SetOutputFilter CUTSHORT
+    </Directory>
     <Location /keeper>
         SetHandler mod_python
         PythonHandler filtertools::small_writes
@@ -96,6 +121,10 @@ PythonOutputFilter filtertools::describe DESCRIBE
         PythonHandler filtertools::unknown_filter
     </Location>
     <Files page.shtml>
+        Options +Includes
+        SetOutputFilter INCLUDES
+    </Files>
+    <Files include-cut.shtml>
         Options +Includes
         SetOutputFilter INCLUDES
     </Files>
@@ -171,15 +200,172 @@ def test_without_filter_body_is_unchanged(httpd):
     assert response.content == b"Mixed Case"
 
 
-def test_filter_that_raises_is_logged_and_response_completes(httpd):
+class Exchange:
+    """One response as a client sees it: read until its framing says the
+    body is complete, or until the server ends the connection."""
+
+    def __init__(self, port, path, protocol="HTTP/1.1"):
+        request = ("GET %s %s\r\nHost: %s\r\n\r\n"
+                   % (path, protocol, HOST)).encode("ascii")
+        self.raw = b""
+        self.ended = None           # "reset", "eof", or None (framed)
+        with socket.create_connection(("127.0.0.1", port),
+                                      timeout=20) as sock:
+            sock.sendall(request)
+            while not self._framed_complete():
+                try:
+                    part = sock.recv(65536)
+                except ConnectionResetError:
+                    self.ended = "reset"
+                    break
+                if not part:
+                    self.ended = "eof"
+                    break
+                self.raw += part
+        head, _, self.body = self.raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1]) if self.raw else None
+        self.headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+
+    def _framed_complete(self):
+        """True once Content-Length bytes or the last chunk arrived."""
+        head, sep, body = self.raw.partition(b"\r\n\r\n")
+        if not sep:
+            return False
+        head = head.lower()
+        if b"transfer-encoding: chunked" in head:
+            return dechunk(body)[1]
+        for line in head.split(b"\r\n"):
+            if line.startswith(b"content-length:"):
+                return len(body) >= int(line.split(b":")[1])
+        return False                # delimited by the end of the connection
+
+    @property
+    def complete(self):
+        """Does the framing tell the client it has the whole body?"""
+        if "chunked" in self.headers.get("transfer-encoding", ""):
+            return dechunk(self.body)[1]
+        if "content-length" in self.headers:
+            return len(self.body) == int(self.headers["content-length"])
+        return self.ended == "eof"
+
+    @property
+    def content(self):
+        if "chunked" in self.headers.get("transfer-encoding", ""):
+            return dechunk(self.body)[0]
+        return self.body
+
+
+def dechunk(body):
+    """(data, True if the last chunk arrived) of a chunked body so far."""
+    data = b""
+    while True:
+        size_line, sep, rest = body.partition(b"\r\n")
+        if not sep:
+            return data, False
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            return data, rest.startswith(b"\r\n")
+        if len(rest) < size + 2:
+            return data + rest[:size], False
+        data += rest[:size]
+        body = rest[size + 2:]
+
+
+def test_filter_that_raises_before_reading_lets_the_response_through(httpd):
     offset = httpd.error_log_size()
-    response = httpd.get("/broken", host=HOST)
+    response = httpd.get("/broken-early", host=HOST)
     assert response.status_code == 200
-    # the part the filter wrote before raising plus the rest, untouched
     assert response.text == SMALL_WRITES
-    log = httpd.wait_for_log("filter broke on purpose", since=offset)
+    log = httpd.wait_for_log("filter broke early on purpose", since=offset)
     assert "Traceback (most recent call last)" in log
-    assert "exception in PythonOutputFilter filtertools::broken" in log
+    assert "exception in PythonOutputFilter filtertools::broken_early" in log
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
+def test_filter_that_loses_data_before_anything_was_sent_gives_500(
+        httpd, protocol):
+    """The issue's case: a static file's data taken, 5 bytes written, an
+    exception: no 200 with Content-Length 5 and the file's ETag."""
+    offset = httpd.error_log_size()
+    response = Exchange(httpd.port, "/cut/status.dat", protocol)
+    assert response.status == 500
+    assert "etag" not in response.headers
+    assert b"stati" not in response.content
+    assert b"Internal Server Error" in response.content
+    assert response.headers.get("connection") == "close"
+    log = httpd.wait_for_log("cut_short broke on purpose", since=offset)
+    assert "exception in PythonOutputFilter filtertools::cut_short" in log
+
+
+def test_filter_that_loses_data_of_a_handler_gives_500(httpd):
+    """Same when the data comes from a Python handler writing on."""
+    offset = httpd.error_log_size()
+    response = Exchange(httpd.port, "/broken")
+    assert response.status == 500
+    assert b"w0," not in response.content and b"w1," not in response.content
+    assert response.complete
+    httpd.wait_for_log("filter broke on purpose", since=offset)
+
+
+@pytest.mark.parametrize("protocol,framing", [
+    ("HTTP/1.1", "chunked"), ("HTTP/1.0", "close")])
+def test_filter_that_loses_data_mid_stream_cuts_the_connection(
+        httpd, protocol, framing):
+    """Part of the body is out: the client must see it incomplete, with
+    no last chunk and, where only the end of the connection delimits
+    the body (HTTP/1.0), a reset instead of an orderly close."""
+    offset = httpd.error_log_size()
+    response = Exchange(httpd.port, "/streamed", protocol)
+    assert response.status == 200
+    if framing == "chunked":
+        assert response.headers.get("transfer-encoding") == "chunked"
+    else:
+        assert "transfer-encoding" not in response.headers
+        assert "content-length" not in response.headers
+    assert response.content.startswith(b"part one\n")
+    assert b"end" not in response.content
+    assert not response.complete
+    assert response.ended == "reset"
+    log = httpd.wait_for_log("cut_at_boom broke on purpose", since=offset)
+    assert "exception in PythonOutputFilter filtertools::cut_at_boom" in log
+
+
+def test_filter_failing_in_a_later_call_after_taking_data_cuts(httpd):
+    """Filtered data then unfiltered data would be a body neither the
+    filter nor the handler made: once a filter took data, its failure
+    cuts the response even in a call where it read nothing."""
+    offset = httpd.error_log_size()
+    response = Exchange(httpd.port, "/second-call")
+    assert response.status == 200
+    assert response.content == b"part one\n"
+    assert not response.complete
+    assert response.ended == "reset"
+    httpd.wait_for_log("fail_second_call broke on purpose", since=offset)
+
+
+def test_filter_that_loses_data_in_a_subrequest_cuts_the_response(httpd):
+    """An SSI include of the issue's case: the page around it is not
+    sent as if complete ("before stati after"); nothing is."""
+    offset = httpd.error_log_size()
+    response = Exchange(httpd.port, "/include-cut.shtml")
+    assert response.raw == b""
+    assert response.ended == "reset"
+    httpd.wait_for_log("cut_short broke on purpose", since=offset)
+
+
+def test_filter_that_loses_data_of_a_content_length_response(httpd):
+    offset = httpd.error_log_size()
+    response = Exchange(httpd.port, "/streamed?length")
+    assert response.status == 200
+    assert response.headers.get("content-length") == "27"
+    assert b"end" not in response.content
+    assert not response.complete
+    assert response.ended == "reset"
+    httpd.wait_for_log("cut_at_boom broke on purpose", since=offset)
     # the server goes on
     assert httpd.get("/static.txt", host=HOST).status_code == 200
 

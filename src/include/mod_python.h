@@ -29,6 +29,9 @@
 #include "apr_tables.h"
 #include "apr_thread_mutex.h"
 #include "apr_atomic.h"
+#include "apr_portable.h"
+
+#include <sys/socket.h>
 
 #ifndef MP_VERSION_STRING
 #define MP_VERSION_STRING "4.0.0"

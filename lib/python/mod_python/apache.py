@@ -395,7 +395,8 @@ def _dispatch(req, phase, handler, directory, flags, python_path):
 @logbridge.bridged
 def _dispatch_filter(filter, phase, handler, directory, flags, python_path):
     """Run a filter handler; its result is ignored.  Returns OK, or 500
-    after logging an exception (the C side then disables the filter)."""
+    after logging an exception (the C side then disables the filter, or
+    cuts the response if the filter had taken data: Doc/filters.rst)."""
     try:
         _call_handler(filter, phase, handler, directory, flags, python_path)
         return OK

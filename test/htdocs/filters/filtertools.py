@@ -15,10 +15,48 @@ def _peak_kib():
 
 
 def broken(filter):
-    """Raises in the middle of a response."""
+    """Raises in the middle of a response, after passing on what it read."""
     data = filter.read()
     filter.write(data)
     raise RuntimeError("filter broke on purpose")
+
+
+def broken_early(filter):
+    """Raises before taking any data: the response passes through whole."""
+    raise RuntimeError("filter broke early on purpose")
+
+
+def cut_short(filter):
+    """Takes the data of its first call, writes 5 bytes of it and raises."""
+    data = filter.read()
+    filter.write(data[:5])
+    raise RuntimeError("cut_short broke on purpose")
+
+
+def fail_second_call(filter):
+    """Passes its first call's data on, raises in the next call."""
+    if getattr(filter.req, "filtered_once", False):
+        raise RuntimeError("fail_second_call broke on purpose")
+    filter.req.filtered_once = True
+    data = filter.read()
+    while data:
+        filter.write(data)
+        data = filter.read()
+    if data is None:
+        filter.close()
+
+
+def cut_at_boom(filter):
+    """Passes data on until it reads b"boom"; then writes a little, raises."""
+    data = filter.read()
+    while data:
+        if b"boom" in data:
+            filter.write(data[:2])
+            raise RuntimeError("cut_at_boom broke on purpose")
+        filter.write(data)
+        data = filter.read()
+    if data is None:
+        filter.close()
 
 
 def keeper(filter):
@@ -133,6 +171,20 @@ def mixed_writes(req):
     req.write("f", 0)
     req.write("g" * 20000, 0)
     req.write("h", 0)
+    return apache.OK
+
+
+STREAM_PARTS = ("part one\n", "boom part two\n", "end\n")
+
+
+def streamed(req):
+    """Three flushed writes: the first reaches the client before the
+    second is filtered."""
+    req.content_type = "text/plain"
+    if req.args == "length":
+        req.set_content_length(len("".join(STREAM_PARTS)))
+    for part in STREAM_PARTS:
+        req.write(part)
     return apache.OK
 
 
