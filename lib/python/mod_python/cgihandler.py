@@ -142,13 +142,13 @@ def _flush(stream):
 
 
 def _cgi_environ(req, script):
-    """os.environ for the script: the process's plus the CGI variables
-    (RFC 3875, as mod_cgi sets them)."""
+    """os.environ for the script: what mod_cgi gives a script, the CGI
+    variables (RFC 3875), PATH and what SetEnv, PassEnv and other modules
+    put in req.subprocess_env; nothing else of httpd's environment."""
     req.add_common_vars()
-    environ = dict(_process_environ())
-    # items(), not the table itself: dict.update would look every key up
-    # again (quadratic), and get a list for a repeated one
-    environ.update(req.subprocess_env.items())
+    # items(), not the table itself: dict() would look every key up again
+    # (quadratic), and get a list for a repeated one
+    environ = dict(req.subprocess_env.items())
     path_info = req.path_info or ""
     uri = req.uri or ""
     if path_info and uri.endswith(path_info):
@@ -380,7 +380,6 @@ class _ThreadAwareEnviron(type(os.environ)):
     def __setitem__(self, key, value):
         environ = self._request()
         if environ is None:
-            _process_copy.clear()
             return super().__setitem__(key, value)
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("str expected, not %s" % type(
@@ -390,7 +389,6 @@ class _ThreadAwareEnviron(type(os.environ)):
     def __delitem__(self, key):
         environ = self._request()
         if environ is None:
-            _process_copy.clear()
             return super().__delitem__(key)
         del environ[key]
 
@@ -411,21 +409,6 @@ class _ThreadAwareEnviron(type(os.environ)):
         if environ is None:
             return super().__repr__()
         return "environ(%r)" % (environ,)
-
-
-_process_copy = {}      # the process environment decoded, until it changes
-
-
-def _process_environ():
-    """The process environment as a dict, whatever thread asks."""
-    if not _process_copy:
-        streams = _local.streams
-        _local.streams = None
-        try:
-            _process_copy.update(os.environ)
-        finally:
-            _local.streams = streams
-    return _process_copy
 
 
 def _install():

@@ -1,0 +1,117 @@
+"""mod_python.cgihandler: what one request must not do to another (slow
+clients, other directories' modules), what a script's environment and
+headers may be, and local redirects as mod_cgi does them."""
+
+import hashlib
+import os
+import socket
+import threading
+import uuid
+
+import pytest
+import requests
+
+CONFIG = """
+<VirtualHost *:{port}>
+    ServerName cgisec.test
+    DocumentRoot {htdocs}/cgisec
+    SetEnv CGI_SET_BY_CONFIG configured
+    SetEnv MEET_DIR {var}/meet
+    <Directory {htdocs}/cgisec>
+        AddHandler mod_python .py
+        PythonHandler mod_python.cgihandler
+        PythonDebug Off
+    </Directory>
+    <Directory {htdocs}/cgisec/passenv>
+        PassEnv PYTHONPATH
+    </Directory>
+</VirtualHost>
+"""
+
+HOST = "cgisec.test"
+# Longer than any answer should take, shorter than the server's Timeout
+# (30 s): a request that needs this long is waiting for another one.
+STALLED = 10
+
+
+def get(httpd, path, **kwargs):
+    return httpd.get(path, host=HOST, **kwargs)
+
+
+def session():
+    """A keep-alive session (one connection: one process)."""
+    new = requests.Session()
+    new.headers["Host"] = HOST
+    return new
+
+
+def connect(httpd, receive_buffer=None):
+    sock = socket.socket()
+    if receive_buffer:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.settimeout(30)
+    sock.connect(("127.0.0.1", httpd.port))
+    return sock
+
+
+def read_response(sock, data=b""):
+    """(status, headers dict, body) of one response on a closing
+    connection (data: what was received of it already)."""
+    while True:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding") == "chunked":
+        body = dechunk(body)
+    return int(lines[0].split()[1]), headers, body
+
+
+def dechunk(data):
+    body = b""
+    while True:
+        size, _, data = data.partition(b"\r\n")
+        size = int(size.split(b";")[0], 16)
+        if size == 0:
+            return body
+        body += data[:size]
+        data = data[size + 2:]
+
+
+def receive_until(sock, marker):
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise AssertionError("connection closed before %r: %r"
+                                 % (marker, data))
+        data += chunk
+    return data
+
+
+# ------------------------------------------------------ the environment
+
+def test_scripts_see_cgi_variables_not_the_server_environment(httpd):
+    """As under mod_cgi: the CGI variables, PATH and what SetEnv/PassEnv
+    give; not HOME, PYTHONPATH or the rest of httpd's environment."""
+    env = get(httpd, "/hdr/env.py").json()
+    assert env["PATH"]
+    assert env["CGI_SET_BY_CONFIG"] == "configured"
+    assert env["GATEWAY_INTERFACE"] == "CGI/1.1"
+    assert env["SCRIPT_FILENAME"] == str(httpd.htdocs / "cgisec" / "hdr"
+                                         / "env.py")
+    assert "PYTHONPATH" not in env       # set in httpd's environment
+    leaked = sorted(name for name in httpd.environment()
+                    if name != "PATH" and name in env)
+    assert leaked == []
+
+
+def test_passenv_passes_a_server_variable(httpd):
+    env = get(httpd, "/passenv/env.py").json()
+    assert env["PYTHONPATH"] == httpd.environment()["PYTHONPATH"]
