@@ -115,3 +115,44 @@ def test_scripts_see_cgi_variables_not_the_server_environment(httpd):
 def test_passenv_passes_a_server_variable(httpd):
     env = get(httpd, "/passenv/env.py").json()
     assert env["PYTHONPATH"] == httpd.environment()["PYTHONPATH"]
+
+
+# ------------------------------------------------------- script headers
+
+def test_a_header_block_over_64_kib_is_refused(httpd):
+    since = httpd.error_log_size()
+    response = get(httpd, "/hdr/big_header.py")
+    assert response.status_code == 500
+    assert "big header body" not in response.text
+    log = httpd.wait_for_log("MP03003", since)
+    assert "MP03003: %s: script headers longer than 65536 bytes" % (
+        httpd.htdocs / "cgisec" / "hdr" / "big_header.py") in log
+
+
+@pytest.mark.parametrize("script, status", [
+    ("status_700", "700 Way Out"), ("status_99", "99")])
+def test_a_status_outside_100_to_599_is_a_plain_500(httpd, script, status):
+    since = httpd.error_log_size()
+    response = get(httpd, "/hdr/%s.py" % script)
+    assert response.status_code == 500
+    assert response.reason == "Internal Server Error"
+    assert "the script's own body" not in response.text
+    log = httpd.wait_for_log("MP03005", since)
+    assert "MP03005: %s: bad Status header from script: '%s'" % (
+        httpd.htdocs / "cgisec" / "hdr" / (script + ".py"), status) in log
+
+
+def test_an_unparsable_status_is_a_500(httpd):
+    since = httpd.error_log_size()
+    response = get(httpd, "/hdr/status_abc.py")
+    assert response.status_code == 500
+    assert "the script's own body" not in response.text
+    log = httpd.wait_for_log("MP03005", since)
+    assert "MP03005: %s: bad Status header from script: 'abc'" % (
+        httpd.htdocs / "cgisec" / "hdr" / "status_abc.py") in log
+
+
+def test_a_lower_case_status_header_is_the_status(httpd):
+    response = get(httpd, "/hdr/status_lower.py")
+    assert response.status_code == 404
+    assert response.text == "lower-case status\n"

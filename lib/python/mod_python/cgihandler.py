@@ -75,8 +75,8 @@ def handler(req):
     script = req.filename
     code = _compile(req, script) if script else None
     if code is None:
-        req.log_error("mod_python.cgihandler: no script %r for %s"
-                      % (script, req.uri), apache.APLOG_INFO)
+        _log(req, "MP03001", "no script %r for %s" % (script, req.uri),
+             apache.APLOG_INFO)
         return apache.HTTP_NOT_FOUND
     response = _Response(req)
     # No BufferedWriter between them: _Response takes every write whole
@@ -94,6 +94,11 @@ def handler(req):
         finally:
             _flush(stdout)
     return response.finish()
+
+
+def _log(req, number, message, level=apache.APLOG_ERR):
+    """Log a numbered message (see Doc/troubleshooting.rst)."""
+    req.log_error("mod_python.cgihandler: %s: %s" % (number, message), level)
 
 
 def _stdin(req):
@@ -205,7 +210,7 @@ class _Response(io.RawIOBase):
         self._req = req
         self._head = bytearray()
         self._headers_done = False
-        self._error = None
+        self._error = None          # (message number, reason)
         self._discard = False
         self._local_redirect = None
 
@@ -224,12 +229,14 @@ class _Response(io.RawIOBase):
         if not self._headers_done:
             self._head += data
             match = _HEADER_END.search(self._head)
-            if match is None:
-                if len(self._head) > MAX_HEADER_BYTES:
-                    self._fail("script headers longer than %d bytes"
-                               % MAX_HEADER_BYTES)
+            end = len(self._head) if match is None else match.start()
+            if end > MAX_HEADER_BYTES:
+                self._fail("MP03003", "script headers longer than %d bytes"
+                           % MAX_HEADER_BYTES)
                 return size
-            block = bytes(self._head[:match.start()])
+            if match is None:
+                return size
+            block = bytes(self._head[:end])
             data = bytes(self._head[match.end():])
             self._head = None
             self._headers_done = True
@@ -240,8 +247,8 @@ class _Response(io.RawIOBase):
             self._req.write(bytes(data), flush=False)
         return size
 
-    def _fail(self, reason):
-        self._error = reason
+    def _fail(self, number, reason):
+        self._error = (number, reason)
         self._discard = True
 
     def _apply_headers(self, block):
@@ -258,16 +265,15 @@ class _Response(io.RawIOBase):
             name, colon, value = line.partition(b":")
             name = name.strip().decode("latin-1")
             if not colon or not name:
-                return self._fail("malformed header from script: %r"
-                                  % line[:80].decode("latin-1"))
+                return self._fail("MP03004", "malformed header from script: "
+                                  "%r" % line[:80].decode("latin-1"))
             value = value.strip().decode("utf-8", "surrogateescape")
             key = name.lower()
             if key == "status":
-                try:
-                    status = int(value.split(None, 1)[0])
-                except (IndexError, ValueError):
-                    return self._fail("bad Status header from script: %r"
-                                      % value)
+                status = _status_code(value)
+                if status is None:
+                    return self._fail("MP03005", "bad Status header from "
+                                      "script: %r" % value[:80])
             elif key == "content-type":
                 req.content_type = value
             elif key == "location":
@@ -288,15 +294,26 @@ class _Response(io.RawIOBase):
         """The handler's status once the script has ended."""
         req = self._req
         if self._error is None and not self._headers_done:
-            self._error = ("premature end of script headers" if self._head
-                           else "script produced no output")
+            self._error = (("MP03002", "premature end of script headers")
+                           if self._head else
+                           ("MP03006", "script produced no output"))
         if self._error is not None:
-            req.log_error("mod_python.cgihandler: %s: %s"
-                          % (req.filename, self._error), apache.APLOG_ERR)
+            number, reason = self._error
+            _log(req, number, "%s: %s" % (req.filename, reason))
             return apache.HTTP_INTERNAL_SERVER_ERROR
         if self._local_redirect is not None:
             req.internal_redirect(self._local_redirect)
         return apache.OK
+
+
+def _status_code(value):
+    """The code of a Status header value, or None unless it is a number
+    from 100 to 599 (what Apache can send)."""
+    try:
+        code = int(value.split(None, 1)[0])
+    except (IndexError, ValueError):
+        return None
+    return code if 100 <= code <= 599 else None
 
 
 # ------------------------------------------- thread-aware process state
