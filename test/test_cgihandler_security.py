@@ -156,3 +156,27 @@ def test_a_lower_case_status_header_is_the_status(httpd):
     response = get(httpd, "/hdr/status_lower.py")
     assert response.status_code == 404
     assert response.text == "lower-case status\n"
+
+
+# ------------------------------------------------------ local redirects
+
+def test_a_local_redirect_of_a_post_is_a_get_without_body(httpd):
+    """mod_cgi turns the request into a GET and drops the body."""
+    response = httpd.post("/hdr/redirect_local.py", host=HOST,
+                          data=b"posted body")
+    assert response.status_code == 200
+    assert response.text == "method=GET length=None query=from=redirect " \
+        "body=''\n"
+
+
+def test_after_a_local_redirect_the_connection_is_usable(httpd):
+    """The body of the redirected POST is not read as the next request."""
+    with session() as client:
+        response = client.post(httpd.url("/hdr/redirect_local.py"),
+                                data=b"GET /fast/hello.py HTTP/1.1\r\n\r\n")
+        assert response.status_code == 200
+        assert response.text.startswith("method=GET")
+        response = client.get(httpd.url("/hdr/method.py?second"))
+        assert response.status_code == 200
+        assert response.text.startswith("method=GET length=None "
+                                        "query=second")

@@ -302,7 +302,8 @@ class _Response(io.RawIOBase):
             _log(req, number, "%s: %s" % (req.filename, reason))
             return apache.HTTP_INTERNAL_SERVER_ERROR
         if self._local_redirect is not None:
-            req.internal_redirect(self._local_redirect)
+            # as mod_cgi: the new request is a GET without a body
+            req.internal_redirect(self._local_redirect, as_get=True)
         return apache.OK
 
 
