@@ -180,3 +180,27 @@ def test_after_a_local_redirect_the_connection_is_usable(httpd):
         assert response.status_code == 200
         assert response.text.startswith("method=GET length=None "
                                         "query=second")
+
+
+# ---------------------------------------- modules of other directories
+
+def test_each_directory_gets_its_own_helper_module(httpd):
+    """one/ and two/ each have helper.py and a script doing `import
+    helper`: whatever ran before, each gets its own, and its directory is
+    first on sys.path."""
+    for path in ("/one/which.py", "/two/which.py", "/one/which.py",
+                 "/two/which.py", "/one/which.py"):
+        expected = "helper=%s first=True\n" % path.split("/")[1]
+        # several requests each, so every child of the MPM has seen both
+        for _ in range(4):
+            response = get(httpd, path)
+            assert response.status_code == 200
+            assert response.text == expected, path
+
+
+def test_a_module_of_another_script_directory_is_not_importable(httpd):
+    """only_in_two.py is in two/ only: a script of one/ cannot import it,
+    even after scripts of two/ ran (as under CGI)."""
+    for _ in range(4):
+        assert get(httpd, "/two/which.py").status_code == 200
+        assert get(httpd, "/one/foreign.py").text == "ImportError\n"

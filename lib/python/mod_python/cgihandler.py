@@ -54,6 +54,7 @@ the process's real environment and standard streams, and so do threads a
 script starts; ``os.environb`` is the process's.
 """
 
+import _imp
 import _thread
 import io
 import os
@@ -62,6 +63,7 @@ import stat
 import sys
 import sysconfig
 import threading
+from importlib.machinery import PathFinder
 
 from mod_python import apache
 
@@ -86,7 +88,7 @@ def handler(req):
     environ = _cgi_environ(req, script)
     directory = os.path.dirname(script)
     with _gate.running(directory), \
-            _local_streams([None, stdout, environ, req]):
+            _local_streams([None, stdout, environ, req, directory]):
         try:
             exec(code, _script_globals(script))
         except SystemExit:
@@ -320,9 +322,10 @@ def _status_code(value):
 # ------------------------------------------- thread-aware process state
 
 class _Local(_thread._local):
-    # [stdin or None until first used, stdout, environ, req] while this
-    # thread runs a script.  A class default: a missing attribute of a
-    # thread-local raises (and formats) an AttributeError first.
+    # [stdin or None until first used, stdout, environ, req, script
+    # directory] while this thread runs a script.  A class default: a
+    # missing attribute of a thread-local raises (and formats) an
+    # AttributeError first.
     streams = None
 
 
@@ -441,7 +444,7 @@ def _install():
 
 class _local_streams:
     """Context: this thread's stdin, stdout and environ are the request's
-    (streams: [stdin or None, stdout, environ, req])."""
+    (streams: [stdin or None, stdout, environ, req, directory])."""
 
     def __init__(self, streams):
         self._streams = streams
@@ -475,8 +478,8 @@ def _kept_paths():
 
 class _ScriptGate:
     """Scripts of one directory run together; the working directory is
-    that directory; modules they imported are unloaded when the last one
-    finishes."""
+    that directory, first on sys.path; modules they imported are unloaded
+    when the last one finishes."""
 
     def __init__(self):
         self._condition = threading.Condition(threading.Lock())
@@ -485,6 +488,9 @@ class _ScriptGate:
         self._queue = []           # directories waiting, in arrival order
         self._imported = []        # names imported while scripts ran
         self._kept = _kept_paths()
+        # every script directory seen (replaced, never changed in place:
+        # the import hook reads it without the lock)
+        self.directories = frozenset()
 
     def running(self, directory):
         return _GateTicket(self, directory)
@@ -496,10 +502,13 @@ class _ScriptGate:
                 self._wait_turn(directory)
             if self._running == 0:
                 self._directory = directory
-                if directory not in sys.path:
-                    sys.path.insert(0, directory)
-                if sys.meta_path[:1] != [_recorder]:
-                    _install_recorder()
+                if directory not in self.directories:
+                    self.directories = self.directories | {directory}
+                if sys.meta_path[:1] != [_import_hook]:
+                    _install_import_hook()
+            if sys.path[:1] != [directory]:
+                # again: another handler may have put its directory first
+                _put_first(sys.path, directory)
             os.chdir(directory)     # again: a running script may have moved
             self._running += 1
             if self._queue:
@@ -544,27 +553,64 @@ class _ScriptGate:
         return not os.path.realpath(path).startswith(self._kept)
 
 
-class _ImportRecorder:
-    """First on sys.meta_path: notes every module imported while scripts
-    run (finders are only asked for modules not yet in sys.modules), so
-    that finishing a script costs nothing when it imported nothing new."""
+def _put_first(path, directory):
+    while directory in path:
+        path.remove(directory)
+    path.insert(0, directory)
+
+
+class _ImportHook:
+    """First on sys.meta_path (finders are only asked for modules not yet
+    in sys.modules).
+
+    It notes every module imported while scripts run, so that finishing a
+    script costs nothing when it imported nothing new.  And it finds a
+    script's top-level imports as CGI would: in the script's directory
+    first, whatever the order of sys.path (which other handlers change
+    while scripts run), and never in another script directory."""
 
     def find_spec(self, name, path=None, target=None):
         if _gate._running:
             _gate._imported.append(name)
-        return None
+        streams = _local.streams
+        if streams is None or path is not None:
+            return None
+        return _find_for_script(name, streams[4])
 
     def invalidate_caches(self):
         pass
 
 
-_recorder = _ImportRecorder()
+def _find_for_script(name, directory):
+    """The spec of top-level module name for a script of directory, or
+    None to let the other finders look (builtin, frozen, sys.path)."""
+    if _imp.is_builtin(name) or _imp.is_frozen(name):
+        return None
+    spec = PathFinder.find_spec(name, [directory])
+    if spec is not None:
+        return spec
+    others = _gate.directories - {directory}
+    if not others:
+        return None
+    foreign = [entry for entry in sys.path
+               if entry.rstrip("/") in others]
+    if not foreign:
+        return None
+    spec = PathFinder.find_spec(name, [entry for entry in sys.path
+                                       if entry not in foreign])
+    if spec is None and PathFinder.find_spec(name, foreign) is not None:
+        raise ModuleNotFoundError("No module named %r (it is in another "
+                                  "CGI script directory)" % name, name=name)
+    return spec
 
 
-def _install_recorder():
-    while _recorder in sys.meta_path:
-        sys.meta_path.remove(_recorder)
-    sys.meta_path.insert(0, _recorder)
+_import_hook = _ImportHook()
+
+
+def _install_import_hook():
+    while _import_hook in sys.meta_path:
+        sys.meta_path.remove(_import_hook)
+    sys.meta_path.insert(0, _import_hook)
 
 
 class _GateTicket:
