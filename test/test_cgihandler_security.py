@@ -204,3 +204,83 @@ def test_a_module_of_another_script_directory_is_not_importable(httpd):
     for _ in range(4):
         assert get(httpd, "/two/which.py").status_code == 200
         assert get(httpd, "/one/foreign.py").text == "ImportError\n"
+
+
+# ----------------------------------------------------------- slow clients
+
+def test_a_client_sending_its_body_slowly_stalls_no_other_directory(httpd):
+    """A POST whose body is held after 10 of 100 bytes, to a script that
+    reads stdin: a script of another directory still answers at once.
+
+    Expect: 100-continue makes the server say when the handler starts
+    reading the body, so the body is provably being waited for while the
+    other request runs."""
+    sock = connect(httpd)
+    try:
+        sock.sendall(b"POST /slow/echo.py HTTP/1.1\r\nHost: cgisec.test\r\n"
+                     b"Content-Length: 100\r\nExpect: 100-continue\r\n"
+                     b"Connection: close\r\n\r\n")
+        assert receive_until(sock, b"\r\n\r\n").startswith(
+            b"HTTP/1.1 100 Continue")
+        sock.sendall(b"0123456789")
+        response = get(httpd, "/fast/hello.py", timeout=STALLED)
+        assert response.status_code == 200
+        assert response.text == "fast\n"
+        sock.sendall(b"x" * 90)
+        status, _, body = read_response(sock)
+    finally:
+        sock.close()
+    assert status == 200
+    assert body == b"got 100: 0123456789" + b"x" * 90
+
+
+def test_a_client_not_reading_its_response_stalls_no_other_directory(httpd):
+    """A client that reads the start of a 12.5 MB response and then stops
+    reading: a script of another directory still answers at once."""
+    sock = connect(httpd, receive_buffer=4096)
+    try:
+        sock.sendall(b"GET /slow/big.py HTTP/1.1\r\nHost: cgisec.test\r\n"
+                     b"Connection: close\r\n\r\n")
+        head = receive_until(sock, b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        response = get(httpd, "/fast/hello.py", timeout=STALLED)
+        assert response.status_code == 200
+        assert response.text == "fast\n"
+        # a small window makes reading 12.5 MB slow (15 s under prefork)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        status, _, body = read_response(sock, head)
+        assert status == 200
+        assert len(body) == 12500000
+    finally:
+        sock.close()
+
+
+def test_a_large_body_is_not_held_in_memory(httpd):
+    """A 48 MB body reaches the script whole, and the process's peak
+    memory grows by far less than that (spooled to a temporary file)."""
+    body = os.urandom(1 << 20) * 48
+    with session() as client:
+        before, pid = client.get(httpd.url("/memory/peak.py")) \
+            .text.split()
+        response = client.post(httpd.url("/memory/sink.py"), data=body)
+        assert response.status_code == 200
+        digest, after = response.text.split()
+        again = client.get(httpd.url("/memory/peak.py")).text.split()
+    assert digest == hashlib.sha256(body).hexdigest()
+    assert again[1] == pid, "not the same process: cannot compare"
+    assert int(after) - int(before) < 16 * 1024, (before, after)
+
+
+def test_a_large_response_is_not_held_in_memory(httpd):
+    """40 MB of output reach the client whole, and the process's peak
+    memory grows by far less than that."""
+    with session() as client:
+        before, pid = client.get(httpd.url("/memory/peak.py")) \
+            .text.split()
+        response = client.get(httpd.url("/memory/spew.py"))
+        assert response.status_code == 200
+        assert len(response.content) == 640 * 65536
+        after, again = client.get(httpd.url("/memory/peak.py")) \
+            .text.split()
+    assert again == pid, "not the same process: cannot compare"
+    assert int(after) - int(before) < 16 * 1024, (before, after)
