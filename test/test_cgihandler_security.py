@@ -284,3 +284,48 @@ def test_a_large_response_is_not_held_in_memory(httpd):
             .text.split()
     assert again == pid, "not the same process: cannot compare"
     assert int(after) - int(before) < 16 * 1024, (before, after)
+
+
+# --------------------------------------------------- concurrent scripts
+
+def test_concurrent_scripts_each_see_their_own_request(httpd):
+    """Five requests for one script that waits until all five are
+    running: so they are all inside the gate at once, and with at most
+    four processes (ServerLimit) at least two of them share a process
+    under event.  Each must see its own query string, header and body."""
+    group = uuid.uuid4().hex[:12]
+    meet_dir = httpd.var / "meet" / group
+    meet_dir.mkdir(parents=True)
+    os.chmod(meet_dir.parent, 0o777)
+    os.chmod(meet_dir, 0o777)
+    count = 5
+    results = {}
+
+    def run(name):
+        response = httpd.post("/meet/meet.py?%s-%d-%s" % (group, count, name),
+                              host=HOST, data=("body-" + name).encode(),
+                              headers={"X-Token": "token-" + name},
+                              timeout=40)
+        results[name] = response
+
+    threads = [threading.Thread(target=run, args=("n%d" % n,))
+               for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cwd = str(httpd.htdocs / "cgisec" / "meet")
+    pids = []
+    for name, response in sorted(results.items()):
+        assert response.status_code == 200
+        assert response.headers["X-Name"] == name
+        fields = dict(item.split("=", 1) for item in response.text.split())
+        assert fields["met"] == "True", response.text
+        assert fields["query"] == "%s-%d-%s" % (group, count, name)
+        assert fields["body"] == "body-" + name
+        assert fields["token"] == "token-" + name
+        assert fields["cwd"] == cwd
+        pids.append(fields["pid"])
+    assert len(results) == count
+    if httpd.mpm == "event":
+        assert len(set(pids)) < count, pids     # threads of one process met
