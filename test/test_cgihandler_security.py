@@ -11,6 +11,8 @@ import uuid
 import pytest
 import requests
 
+from harness import Httpd
+
 CONFIG = """
 <VirtualHost *:{port}>
     ServerName cgisec.test
@@ -208,14 +210,41 @@ def test_a_module_of_another_script_directory_is_not_importable(httpd):
 
 # ----------------------------------------------------------- slow clients
 
-def test_a_client_sending_its_body_slowly_stalls_no_other_directory(httpd):
+# Under a threaded MPM, one process: the stalled request and the other one
+# provably share the gate (with several processes the other request may
+# be served by another one and pass whatever the gate does).  Under
+# prefork a process serves one request at a time: nothing to share.
+ONE_PROCESS = """
+ServerLimit 1
+StartServers 1
+ThreadsPerChild 10
+MaxRequestWorkers 10
+MinSpareThreads 1
+MaxSpareThreads 10
+"""
+
+
+@pytest.fixture(scope="module")
+def one_process(mpm):
+    """A server of its own with one process under a threaded MPM."""
+    server = Httpd(mpm, (ONE_PROCESS if mpm != "prefork" else "") + CONFIG,
+                   name="mp-cgisec")
+    try:
+        server.start()
+        yield server
+        assert server.crash_lines() == []
+    finally:
+        server.cleanup()
+
+
+def test_a_held_request_body_stalls_no_other_directory(one_process):
     """A POST whose body is held after 10 of 100 bytes, to a script that
     reads stdin: a script of another directory still answers at once.
 
     Expect: 100-continue makes the server say when the handler starts
     reading the body, so the body is provably being waited for while the
     other request runs."""
-    sock = connect(httpd)
+    sock = connect(one_process)
     try:
         sock.sendall(b"POST /slow/echo.py HTTP/1.1\r\nHost: cgisec.test\r\n"
                      b"Content-Length: 100\r\nExpect: 100-continue\r\n"
@@ -223,7 +252,7 @@ def test_a_client_sending_its_body_slowly_stalls_no_other_directory(httpd):
         assert receive_until(sock, b"\r\n\r\n").startswith(
             b"HTTP/1.1 100 Continue")
         sock.sendall(b"0123456789")
-        response = get(httpd, "/fast/hello.py", timeout=STALLED)
+        response = get(one_process, "/fast/hello.py", timeout=STALLED)
         assert response.status_code == 200
         assert response.text == "fast\n"
         sock.sendall(b"x" * 90)
@@ -234,16 +263,16 @@ def test_a_client_sending_its_body_slowly_stalls_no_other_directory(httpd):
     assert body == b"got 100: 0123456789" + b"x" * 90
 
 
-def test_a_client_not_reading_its_response_stalls_no_other_directory(httpd):
+def test_an_unread_response_stalls_no_other_directory(one_process):
     """A client that reads the start of a 12.5 MB response and then stops
     reading: a script of another directory still answers at once."""
-    sock = connect(httpd, receive_buffer=4096)
+    sock = connect(one_process, receive_buffer=4096)
     try:
         sock.sendall(b"GET /slow/big.py HTTP/1.1\r\nHost: cgisec.test\r\n"
                      b"Connection: close\r\n\r\n")
         head = receive_until(sock, b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200")
-        response = get(httpd, "/fast/hello.py", timeout=STALLED)
+        response = get(one_process, "/fast/hello.py", timeout=STALLED)
         assert response.status_code == 200
         assert response.text == "fast\n"
         # a small window makes reading 12.5 MB slow (15 s under prefork)
