@@ -1230,20 +1230,36 @@ static PyObject *request_document_root(mp_request *self, PyObject *unused)
     return r ? mp_str(ap_document_root(r)) : NULL;
 }
 
-static PyObject *request_internal_redirect(mp_request *self, PyObject *arg)
+/* internal_redirect(uri, as_get=False).  as_get does what mod_cgi does for
+ * a script's local redirect (a Location: /path without Status): the rest of
+ * the body is read and dropped, and the new request is a GET without one. */
+static PyObject *request_internal_redirect(mp_request *self, PyObject *args,
+                                           PyObject *kwargs)
 {
+    static char *keywords[] = {"uri", "as_get", NULL};
     request_rec *r = req_rec(self);
+    PyObject *uri_object;
     const char *uri;
+    int as_get = 0;
 
-    if (r == NULL) {
+    if (r == NULL
+        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O|p:internal_redirect",
+                                        keywords, &uri_object, &as_get)) {
         return NULL;
     }
-    uri = mp_pstr_from_object(r->pool, arg, "uri");
+    uri = mp_pstr_from_object(r->pool, uri_object, "uri");
     if (uri == NULL) {
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
     (void)mp_request_write_buffered(self->state);
+    if (as_get) {
+        (void)ap_discard_request_body(r);
+        r->method = "GET";
+        r->method_number = M_GET;
+        apr_table_unset(r->headers_in, "Content-Length");
+        apr_table_unset(r->headers_in, "Transfer-Encoding");
+    }
     ap_internal_redirect(uri, r);
     Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
@@ -1669,8 +1685,10 @@ static PyMethodDef request_methods[] = {
      "fill subprocess_env with the CGI variables"},
     {"document_root", (PyCFunction)request_document_root, METH_NOARGS,
      "the DocumentRoot"},
-    {"internal_redirect", (PyCFunction)request_internal_redirect, METH_O,
-     "internal_redirect(uri)"},
+    {"internal_redirect", (PyCFunction)(void (*)(void))request_internal_redirect,
+     METH_VARARGS | METH_KEYWORDS,
+     "internal_redirect(uri, as_get=False): as_get drops the body and "
+     "makes the new request a GET"},
     {"get_remote_host", (PyCFunction)request_get_remote_host, METH_VARARGS,
      "get_remote_host([type, str_is_ip])"},
     {"allow_methods", (PyCFunction)request_allow_methods, METH_VARARGS,

@@ -381,20 +381,3 @@ def test_concurrent_requests_are_isolated(httpd):
     assert errors == []
     assert get(httpd, "/plain/").text.startswith("QUERY_STRING=None")
 
-
-def test_scripts_run_in_parallel(httpd):
-    """8 scripts sleeping 0.3s finish together: no lock serialises them
-    (with one lock per process this would take at least 1.2s)."""
-    if httpd.mpm == "prefork":
-        pytest.skip("prefork runs one request per process: nothing to lock")
-
-    def request(client, number, index):
-        response, text = client.request("GET", "/scripts/sleep.py",
-                                        headers={"Host": HOST})
-        return None if text == "slept\n" else "got %r" % text
-
-    started = time.monotonic()
-    errors, _ = run_concurrently(httpd, 8, 1, request)
-    elapsed = time.monotonic() - started
-    assert errors == []
-    assert elapsed < 1.0, elapsed

@@ -9,51 +9,24 @@ Configuration::
     </Directory>
 
 The script named by ``req.filename`` runs unchanged, as ``__main__``, in
-this interpreter: it reads ``sys.stdin`` (the request body), reads the CGI
-variables in ``os.environ``, and prints headers (``Status:``,
-``Location:``, ``Content-Type:`` and any other), a blank line and the body
-on ``sys.stdout`` (text or ``sys.stdout.buffer``).  ``sys.exit()`` ends
-the script normally.  As under mod_cgi, a script that prints no complete
-header block or a malformed header line gets a 500; ``Location: /local``
-without ``Status:`` is an internal redirect and ``Location: http://...``
-without ``Status:`` a 302.
+this interpreter, with what mod_cgi would give it: the request body on
+``sys.stdin``, the CGI variables (and PATH, SetEnv, PassEnv) in
+``os.environ``, its own directory as working directory and first on
+``sys.path``.  Its output (CGI headers, a blank line, the body) is
+checked as mod_cgi does.
 
-Isolation of concurrent requests (threaded MPMs such as event).  Nothing
-is swapped per request: when this module is imported it installs, once,
-thread-aware stand-ins: ``sys.stdin`` and ``sys.stdout`` become proxies
-that forward to the current thread's request streams (or to the original
-streams on threads not running a CGI script), and ``os.environ`` (the
-same object, so references taken earlier, like ``cgi.FieldStorage``'s
-default argument, see it too) answers from the current request's
-environment on a thread running a script.  Writes to ``os.environ`` in a
-script stay in that request.  So any number of scripts run at once, each
-seeing only its own request, with no lock held while they run.
-
-Two things are process-wide and handled by a gate (``_ScriptGate``):
-
-* the working directory: each script runs in its own directory, as under
-  CGI.  Scripts of one directory run concurrently; a script from another
-  directory waits until those have finished (first come, first served).
-* module reloading (manual section 6.2): modules a script imported, except
-  the standard library, site-packages and mod_python itself, are removed
-  from ``sys.modules`` so the next run imports them afresh.  This is done
-  when the last running script finishes, so a module is never removed
-  while another script is importing or using it.  Under continuous
-  concurrent load scripts therefore share their imported modules until
-  the handler is idle.  The modules are noticed as they are imported (a
-  hook first on ``sys.meta_path``), so a script that imports nothing new
-  costs nothing here.
-
-A script is compiled once and recompiled when its file changes; with
-``PythonAutoReload Off`` it is not looked at again (no ``stat`` per
-request), as for handler modules.  ``sys.stdin`` is only set up for a
-request when the script uses it.
-
-What is not emulated: child processes (``os.system``, ``subprocess``) see
-the process's real environment and standard streams, and so do threads a
-script starts; ``os.environb`` is the process's.
+Concurrent requests (threaded MPMs): ``sys.stdin``, ``sys.stdout`` and
+``os.environ`` are thread-aware stand-ins installed once, so scripts run
+at once, each seeing its own request.  What is one per process (working
+directory, ``sys.path[0]``, unloading the modules scripts imported) is
+handled by a gate: scripts of one directory run together, another
+directory's wait.  The gate is never held while waiting for a client:
+the body is read before the script runs and its output sent after it
+ended (in memory up to SPOOL_MEMORY_BYTES each, then in a temporary
+file).  Doc/cgihandler.rst says why, and what is still serialised.
 """
 
+import _imp
 import _thread
 import io
 import os
@@ -61,32 +34,57 @@ import re
 import stat
 import sys
 import sysconfig
+import tempfile
 import threading
+from importlib.machinery import PathFinder
 
 from mod_python import apache
 
 __all__ = ["handler"]
 
 MAX_HEADER_BYTES = 64 * 1024   # a script's header block, as mod_cgi allows
+# A request body or a script's output is kept in memory up to this size,
+# beyond it in an unnamed temporary file.
+SPOOL_MEMORY_BYTES = 256 * 1024
+_CHUNK = 64 * 1024
+# read now, at import: httpd's TMPDIR (a script's os.environ has none)
+_SPOOL_DIR = tempfile.gettempdir()
 
 
 def handler(req):
-    """Run the CGI script req.filename for this request."""
+    """Run the CGI script req.filename for this request.
+
+    The client is only talked to outside the gate: the body is read
+    before the script runs, and its output is sent after it ended."""
     script = req.filename
     code = _compile(req, script) if script else None
     if code is None:
-        req.log_error("mod_python.cgihandler: no script %r for %s"
-                      % (script, req.uri), apache.APLOG_INFO)
+        _log(req, "MP03001", "no script %r for %s" % (script, req.uri),
+             apache.APLOG_INFO)
         return apache.HTTP_NOT_FOUND
+    try:
+        body = _read_body(req)
+    except OSError as error:
+        _log(req, "MP03007", "%s: the request body could not be read: %s"
+             % (script, error), apache.APLOG_INFO)
+        return _read_error_status(error)
+    try:
+        return _run(req, script, code, body)
+    finally:
+        if body is not None:
+            body.close()
+
+
+def _run(req, script, code, body):
     response = _Response(req)
-    # No BufferedWriter between them: _Response takes every write whole
-    # and req.write buffers; sys.stdout.buffer is the _Response itself.
+    # No BufferedWriter between them: _Response takes every write whole;
+    # sys.stdout.buffer is the _Response itself.
     stdout = io.TextIOWrapper(response, encoding="utf-8",
                               errors="surrogateescape", write_through=True)
     environ = _cgi_environ(req, script)
     directory = os.path.dirname(script)
     with _gate.running(directory), \
-            _local_streams([None, stdout, environ, req]):
+            _local_streams([None, stdout, environ, body, directory]):
         try:
             exec(code, _script_globals(script))
         except SystemExit:
@@ -96,9 +94,14 @@ def handler(req):
     return response.finish()
 
 
-def _stdin(req):
+def _log(req, number, message, level=apache.APLOG_ERR):
+    """Log a numbered message (see Doc/troubleshooting.rst)."""
+    req.log_error("mod_python.cgihandler: %s: %s" % (number, message), level)
+
+
+def _stdin(body):
     """sys.stdin for a script: made when the script first uses it."""
-    return io.TextIOWrapper(io.BufferedReader(_RequestBody(req)),
+    return io.TextIOWrapper(body if body is not None else io.BytesIO(),
                             encoding="utf-8", errors="surrogateescape")
 
 
@@ -142,13 +145,13 @@ def _flush(stream):
 
 
 def _cgi_environ(req, script):
-    """os.environ for the script: the process's plus the CGI variables
-    (RFC 3875, as mod_cgi sets them)."""
+    """os.environ for the script: what mod_cgi gives a script, the CGI
+    variables (RFC 3875), PATH and what SetEnv, PassEnv and other modules
+    put in req.subprocess_env; nothing else of httpd's environment."""
     req.add_common_vars()
-    environ = dict(_process_environ())
-    # items(), not the table itself: dict.update would look every key up
-    # again (quadratic), and get a list for a repeated one
-    environ.update(req.subprocess_env.items())
+    # items(), not the table itself: dict() would look every key up again
+    # (quadratic), and get a list for a repeated one
+    environ = dict(req.subprocess_env.items())
     path_info = req.path_info or ""
     uri = req.uri or ""
     if path_info and uri.endswith(path_info):
@@ -176,19 +179,71 @@ def _cgi_environ(req, script):
 
 # ------------------------------------------------------- the request I/O
 
-class _RequestBody(io.RawIOBase):
-    """The request body as a raw binary stream (for sys.stdin)."""
+class _Spool:
+    """Bytes kept in memory up to SPOOL_MEMORY_BYTES, then in an unnamed
+    temporary file (a body or an output of any size costs little RAM)."""
 
-    def __init__(self, req):
-        self._req = req
+    def __init__(self):
+        self._memory = bytearray()
+        self._file = None
 
-    def readable(self):
-        return True
+    def write(self, data):
+        if self._file is not None:
+            self._file.write(data)
+            return
+        self._memory += data
+        if len(self._memory) > SPOOL_MEMORY_BYTES:
+            self._file = tempfile.TemporaryFile(dir=_SPOOL_DIR)
+            self._file.write(self._memory)
+            self._memory = None
 
-    def readinto(self, buffer):
-        data = self._req.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+    def reader(self):
+        """A binary file of what was written, from its start."""
+        if self._file is None:
+            return io.BytesIO(self._memory)
+        self._file.seek(0)
+        return self._file
+
+    def chunks(self):
+        """What was written, in pieces of at most 64 KiB (or one piece
+        when it was kept in memory)."""
+        if self._file is None:
+            if self._memory:
+                yield bytes(self._memory)
+            return
+        self._file.seek(0)
+        while True:
+            data = self._file.read(_CHUNK)
+            if not data:
+                return
+            yield data
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+
+
+def _read_body(req):
+    """The whole request body as a binary file (None if there is none),
+    read before the script runs as mod_cgi does."""
+    data = req.read(_CHUNK)
+    if not data:
+        return None
+    spool = _Spool()
+    while data:
+        spool.write(data)
+        data = req.read(_CHUNK)
+    return spool.reader()
+
+
+_STATUS_IN_ERROR = re.compile(r"HTTP status (\d{3})")
+
+
+def _read_error_status(error):
+    """The status for a body that could not be read: the one Apache chose
+    (413 over LimitRequestBody), else 400."""
+    match = _STATUS_IN_ERROR.search(str(error))
+    return int(match.group(1)) if match else apache.HTTP_BAD_REQUEST
 
 
 _HEADER_END = re.compile(rb"(?:\A|\n)\r?\n")
@@ -198,16 +253,18 @@ class _Response(io.RawIOBase):
     """The script's standard output: CGI headers, then the body.
 
     Header lines are collected until the blank line, then applied to the
-    request; the body goes to req.write as it comes.
+    request; the body is spooled and sent by finish(), after the script
+    (and the gate).
     """
 
     def __init__(self, req):
         self._req = req
         self._head = bytearray()
         self._headers_done = False
-        self._error = None
+        self._error = None          # (message number, reason)
         self._discard = False
         self._local_redirect = None
+        self._body = _Spool()
 
     def writable(self):
         return True
@@ -224,24 +281,26 @@ class _Response(io.RawIOBase):
         if not self._headers_done:
             self._head += data
             match = _HEADER_END.search(self._head)
-            if match is None:
-                if len(self._head) > MAX_HEADER_BYTES:
-                    self._fail("script headers longer than %d bytes"
-                               % MAX_HEADER_BYTES)
+            end = len(self._head) if match is None else match.start()
+            if end > MAX_HEADER_BYTES:
+                self._fail("MP03003", "script headers longer than %d bytes"
+                           % MAX_HEADER_BYTES)
                 return size
-            block = bytes(self._head[:match.start()])
-            data = bytes(self._head[match.end():])
+            if match is None:
+                return size
+            block = bytes(self._head[:end])
+            data = self._head[match.end():]
             self._head = None
             self._headers_done = True
             self._apply_headers(block)
             if self._discard:
                 return size
         if data:
-            self._req.write(bytes(data), flush=False)
+            self._body.write(data)
         return size
 
-    def _fail(self, reason):
-        self._error = reason
+    def _fail(self, number, reason):
+        self._error = (number, reason)
         self._discard = True
 
     def _apply_headers(self, block):
@@ -258,16 +317,15 @@ class _Response(io.RawIOBase):
             name, colon, value = line.partition(b":")
             name = name.strip().decode("latin-1")
             if not colon or not name:
-                return self._fail("malformed header from script: %r"
-                                  % line[:80].decode("latin-1"))
+                return self._fail("MP03004", "malformed header from script: "
+                                  "%r" % line[:80].decode("latin-1"))
             value = value.strip().decode("utf-8", "surrogateescape")
             key = name.lower()
             if key == "status":
-                try:
-                    status = int(value.split(None, 1)[0])
-                except (IndexError, ValueError):
-                    return self._fail("bad Status header from script: %r"
-                                      % value)
+                status = _status_code(value)
+                if status is None:
+                    return self._fail("MP03005", "bad Status header from "
+                                      "script: %r" % value[:80])
             elif key == "content-type":
                 req.content_type = value
             elif key == "location":
@@ -285,26 +343,46 @@ class _Response(io.RawIOBase):
                 req.status = apache.HTTP_MOVED_TEMPORARILY
 
     def finish(self):
-        """The handler's status once the script has ended."""
+        """Send the response once the script has ended; the handler's
+        status."""
         req = self._req
-        if self._error is None and not self._headers_done:
-            self._error = ("premature end of script headers" if self._head
-                           else "script produced no output")
-        if self._error is not None:
-            req.log_error("mod_python.cgihandler: %s: %s"
-                          % (req.filename, self._error), apache.APLOG_ERR)
-            return apache.HTTP_INTERNAL_SERVER_ERROR
-        if self._local_redirect is not None:
-            req.internal_redirect(self._local_redirect)
-        return apache.OK
+        try:
+            if self._error is None and not self._headers_done:
+                self._error = (("MP03002", "premature end of script headers")
+                               if self._head else
+                               ("MP03006", "script produced no output"))
+            if self._error is not None:
+                number, reason = self._error
+                _log(req, number, "%s: %s" % (req.filename, reason))
+                return apache.HTTP_INTERNAL_SERVER_ERROR
+            if self._local_redirect is not None:
+                # as mod_cgi: the new request is a GET without a body
+                req.internal_redirect(self._local_redirect, as_get=True)
+                return apache.OK
+            for data in self._body.chunks():
+                req.write(data, flush=False)
+            return apache.OK
+        finally:
+            self._body.close()
+
+
+def _status_code(value):
+    """The code of a Status header value, or None unless it is a number
+    from 100 to 599 (what Apache can send)."""
+    try:
+        code = int(value.split(None, 1)[0])
+    except (IndexError, ValueError):
+        return None
+    return code if 100 <= code <= 599 else None
 
 
 # ------------------------------------------- thread-aware process state
 
 class _Local(_thread._local):
-    # [stdin or None until first used, stdout, environ, req] while this
-    # thread runs a script.  A class default: a missing attribute of a
-    # thread-local raises (and formats) an AttributeError first.
+    # [stdin or None until first used, stdout, environ, body file or None,
+    # script directory] while this thread runs a script.  A class
+    # default: a missing attribute of a thread-local raises (and formats)
+    # an AttributeError first.
     streams = None
 
 
@@ -380,7 +458,6 @@ class _ThreadAwareEnviron(type(os.environ)):
     def __setitem__(self, key, value):
         environ = self._request()
         if environ is None:
-            _process_copy.clear()
             return super().__setitem__(key, value)
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("str expected, not %s" % type(
@@ -390,7 +467,6 @@ class _ThreadAwareEnviron(type(os.environ)):
     def __delitem__(self, key):
         environ = self._request()
         if environ is None:
-            _process_copy.clear()
             return super().__delitem__(key)
         del environ[key]
 
@@ -413,21 +489,6 @@ class _ThreadAwareEnviron(type(os.environ)):
         return "environ(%r)" % (environ,)
 
 
-_process_copy = {}      # the process environment decoded, until it changes
-
-
-def _process_environ():
-    """The process environment as a dict, whatever thread asks."""
-    if not _process_copy:
-        streams = _local.streams
-        _local.streams = None
-        try:
-            _process_copy.update(os.environ)
-        finally:
-            _local.streams = streams
-    return _process_copy
-
-
 def _install():
     """Put the thread-aware stand-ins in place (once per interpreter)."""
     if not isinstance(sys.stdin, _StreamProxy):
@@ -440,7 +501,7 @@ def _install():
 
 class _local_streams:
     """Context: this thread's stdin, stdout and environ are the request's
-    (streams: [stdin or None, stdout, environ, req])."""
+    (streams: [stdin or None, stdout, environ, body, directory])."""
 
     def __init__(self, streams):
         self._streams = streams
@@ -474,8 +535,8 @@ def _kept_paths():
 
 class _ScriptGate:
     """Scripts of one directory run together; the working directory is
-    that directory; modules they imported are unloaded when the last one
-    finishes."""
+    that directory, first on sys.path; modules they imported are unloaded
+    when the last one finishes."""
 
     def __init__(self):
         self._condition = threading.Condition(threading.Lock())
@@ -484,6 +545,9 @@ class _ScriptGate:
         self._queue = []           # directories waiting, in arrival order
         self._imported = []        # names imported while scripts ran
         self._kept = _kept_paths()
+        # every script directory seen (replaced, never changed in place:
+        # the import hook reads it without the lock)
+        self.directories = frozenset()
 
     def running(self, directory):
         return _GateTicket(self, directory)
@@ -495,10 +559,13 @@ class _ScriptGate:
                 self._wait_turn(directory)
             if self._running == 0:
                 self._directory = directory
-                if directory not in sys.path:
-                    sys.path.insert(0, directory)
-                if sys.meta_path[:1] != [_recorder]:
-                    _install_recorder()
+                if directory not in self.directories:
+                    self.directories = self.directories | {directory}
+                if sys.meta_path[:1] != [_import_hook]:
+                    _install_import_hook()
+            if sys.path[:1] != [directory]:
+                # again: another handler may have put its directory first
+                _put_first(sys.path, directory)
             os.chdir(directory)     # again: a running script may have moved
             self._running += 1
             if self._queue:
@@ -543,27 +610,64 @@ class _ScriptGate:
         return not os.path.realpath(path).startswith(self._kept)
 
 
-class _ImportRecorder:
-    """First on sys.meta_path: notes every module imported while scripts
-    run (finders are only asked for modules not yet in sys.modules), so
-    that finishing a script costs nothing when it imported nothing new."""
+def _put_first(path, directory):
+    while directory in path:
+        path.remove(directory)
+    path.insert(0, directory)
+
+
+class _ImportHook:
+    """First on sys.meta_path (finders are only asked for modules not yet
+    in sys.modules).
+
+    It notes every module imported while scripts run, so that finishing a
+    script costs nothing when it imported nothing new.  And it finds a
+    script's top-level imports as CGI would: in the script's directory
+    first, whatever the order of sys.path (which other handlers change
+    while scripts run), and never in another script directory."""
 
     def find_spec(self, name, path=None, target=None):
         if _gate._running:
             _gate._imported.append(name)
-        return None
+        streams = _local.streams
+        if streams is None or path is not None:
+            return None
+        return _find_for_script(name, streams[4])
 
     def invalidate_caches(self):
         pass
 
 
-_recorder = _ImportRecorder()
+def _find_for_script(name, directory):
+    """The spec of top-level module name for a script of directory, or
+    None to let the other finders look (builtin, frozen, sys.path)."""
+    if _imp.is_builtin(name) or _imp.is_frozen(name):
+        return None
+    spec = PathFinder.find_spec(name, [directory])
+    if spec is not None:
+        return spec
+    others = _gate.directories - {directory}
+    if not others:
+        return None
+    foreign = [entry for entry in sys.path
+               if entry.rstrip("/") in others]
+    if not foreign:
+        return None
+    spec = PathFinder.find_spec(name, [entry for entry in sys.path
+                                       if entry not in foreign])
+    if spec is None and PathFinder.find_spec(name, foreign) is not None:
+        raise ModuleNotFoundError("No module named %r (it is in another "
+                                  "CGI script directory)" % name, name=name)
+    return spec
 
 
-def _install_recorder():
-    while _recorder in sys.meta_path:
-        sys.meta_path.remove(_recorder)
-    sys.meta_path.insert(0, _recorder)
+_import_hook = _ImportHook()
+
+
+def _install_import_hook():
+    while _import_hook in sys.meta_path:
+        sys.meta_path.remove(_import_hook)
+    sys.meta_path.insert(0, _import_hook)
 
 
 class _GateTicket:

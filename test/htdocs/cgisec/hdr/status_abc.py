@@ -1,0 +1,4 @@
+print("Status: abc")
+print("Content-Type: text/plain")
+print()
+print("the script's own body")
