@@ -116,7 +116,8 @@ def test_body_auth_that_cannot_be_evaluated_fails_closed(httpd, function):
         response = get(httpd, "/pub/badauth.py/" + function, auth=auth)
         assert response.status_code == 500, response.text
         assert "REACHED" not in response.text
-    log = httpd.wait_for_log("%s() is not served" % function, since=offset)
+    log = httpd.wait_for_log("MP04010: /pub/badauth.py/%s: %s() is not "
+                             "served" % (function, function), since=offset)
     assert "the forms the publisher evaluates are" in log
     # nothing of the body ran, not even its right-hand sides
     assert get(httpd, "/pub/badauth.py/evaluated").text == "evaluated 0"
@@ -183,11 +184,15 @@ def test_files_section_applies_to_every_url_of_the_page(httpd, path):
 
 
 def test_location_section_applies_without_the_extension(httpd):
+    offset = httpd.error_log_size()
     for path in ("/pub/ops.py/restart", "/pub/ops/restart",
                  "/pub/ops.html/restart", "/pub/ops./restart"):
         response = get(httpd, path)
         assert response.status_code == 403, (path, response.text)
         assert "OPS" not in response.text
+    log = httpd.wait_for_log("MP04011: /pub/ops/restart: Apache refuses "
+                             "/pub/ops.py", since=offset)
+    assert "ops.py): 403" in log
 
 
 def test_symlink_outside_without_followsymlinks(httpd):

@@ -157,7 +157,8 @@ def _find_module(req, key):
             module_file = os.path.join(directory, "index.py")
         found = _load_allowed_page(req, module_file, filename)
     if found is None:
-        _refuse(req, apache.HTTP_NOT_FOUND, "no module %s" % module_file)
+        _refuse(req, apache.HTTP_NOT_FOUND, "MP04001",
+                "no module %s" % module_file)
     req.filename = module_file
     path = path_info.strip("/")
     names = tuple(_PATH_SEPARATORS.split(path)) if path else ("index",)
@@ -186,15 +187,16 @@ def _apache_allows(req, module_file):
     the page.py the publisher loads for it."""
     uri = _uri_of(req, module_file)
     if uri is None:
-        _refuse(req, apache.HTTP_FORBIDDEN,
+        _refuse(req, apache.HTTP_FORBIDDEN, "MP04012",
                 "cannot tell the URI of %s to check access" % module_file)
     status, mapped = req._lookup_uri_access(uri)
     if status != apache.HTTP_OK:
         _refuse(req, status if status >= 300 else apache.HTTP_FORBIDDEN,
-                "Apache refuses %s (%s): %d" % (uri, module_file, status))
+                "MP04011", "Apache refuses %s (%s): %d"
+                % (uri, module_file, status))
     if mapped != module_file and (mapped is None or os.path.realpath(
             mapped) != os.path.realpath(module_file)):
-        _refuse(req, apache.HTTP_FORBIDDEN,
+        _refuse(req, apache.HTTP_FORBIDDEN, "MP04012",
                 "%s maps to %s, not to %s" % (uri, mapped, module_file))
 
 
@@ -214,9 +216,11 @@ def _uri_of(req, module_file):
     return None
 
 
-def _refuse(req, status, why):
-    req.log_error("mod_python.publisher: %s: %s" % (req.uri, why),
-                  apache.APLOG_INFO)
+def _refuse(req, status, number, why, level=apache.APLOG_INFO):
+    """Log why (a numbered message, see Doc/troubleshooting.rst) and end
+    the request with status."""
+    req.log_error("mod_python.publisher: %s: %s: %s" % (number, req.uri, why),
+                  level)
     raise apache.SERVER_RETURN(status)
 
 
@@ -254,7 +258,7 @@ def _traverse(req, module, names, auth):
     obj = module
     for name in names:
         if not name or name.startswith("_"):
-            _refuse(req, apache.HTTP_NOT_FOUND,
+            _refuse(req, apache.HTTP_NOT_FOUND, "MP04002",
                     "%r is hidden (empty or starts with '_')" % name)
         if obj is not module:
             why = _not_traversable(obj, module)
@@ -262,14 +266,17 @@ def _traverse(req, module, names, auth):
                 status = (apache.HTTP_NOT_FOUND
                           if isinstance(obj, types.ModuleType)
                           else apache.HTTP_FORBIDDEN)
-                _refuse(req, status, "cannot look into %s to find %r"
+                _refuse(req, status, "MP04003",
+                        "cannot look into %s to find %r"
                         % (why, name))
         try:
             obj = getattr(obj, name)
         except AttributeError:
-            _refuse(req, apache.HTTP_NOT_FOUND, "no object %r" % name)
+            _refuse(req, apache.HTTP_NOT_FOUND, "MP04004",
+                    "no object %r" % name)
         if isinstance(obj, types.ModuleType):
-            _refuse(req, apache.HTTP_NOT_FOUND, "%r is a module" % name)
+            _refuse(req, apache.HTTP_NOT_FOUND, "MP04005",
+                    "%r is a module" % name)
         auth.check(obj)
     return obj
 
@@ -291,20 +298,21 @@ def _check_publishable(req, module, obj):
     """Refuse classes, builtins and code that is not the module's own."""
     if type(obj) is types.FunctionType:
         if obj.__globals__ is not module.__dict__:
-            _refuse(req, apache.HTTP_FORBIDDEN,
+            _refuse(req, apache.HTTP_FORBIDDEN, "MP04006",
                     "%s is defined in %s, not in the published module"
                     % (obj.__qualname__, obj.__module__))
         return
     if isinstance(obj, type):
-        _refuse(req, apache.HTTP_FORBIDDEN, "a class is not published")
+        _refuse(req, apache.HTTP_FORBIDDEN, "MP04006",
+                "a class is not published")
     if not callable(obj):
         return
     function = _defining_function(obj)
     if function is None:
-        _refuse(req, apache.HTTP_FORBIDDEN,
+        _refuse(req, apache.HTTP_FORBIDDEN, "MP04006",
                 "%s objects are not published" % type(obj).__name__)
     if function.__globals__ is not vars(module):
-        _refuse(req, apache.HTTP_FORBIDDEN,
+        _refuse(req, apache.HTTP_FORBIDDEN, "MP04006",
                 "%s is defined in %s, not in the published module"
                 % (function.__qualname__, function.__module__))
 
@@ -703,12 +711,12 @@ class _Credentials:
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError):
-            _refuse(self.req, apache.HTTP_BAD_REQUEST,
+            _refuse(self.req, apache.HTTP_BAD_REQUEST, "MP04007",
                     "malformed Basic credentials")
         user, colon, password = decoded.decode(
             "utf-8", "surrogateescape").partition(":")
         if not colon:
-            _refuse(self.req, apache.HTTP_BAD_REQUEST,
+            _refuse(self.req, apache.HTTP_BAD_REQUEST, "MP04007",
                     "malformed Basic credentials")
         self.user, self.password = user, password
 
@@ -717,7 +725,7 @@ class _Credentials:
         realm = realm.replace("\\", "\\\\").replace('"', '\\"')
         self.req.err_headers_out["WWW-Authenticate"] = \
             'Basic realm="%s"' % realm
-        _refuse(self.req, apache.HTTP_UNAUTHORIZED,
+        _refuse(self.req, apache.HTTP_UNAUTHORIZED, "MP04008",
                 "authentication required (realm %r)" % self.realm)
 
     def check(self, obj):
@@ -725,12 +733,10 @@ class _Credentials:
         try:
             found = _auth_attributes(obj)
         except _Unavailable as why:
-            self.req.log_error(
-                "mod_python.publisher: %s: %s is not served: its body %s; "
-                "the forms the publisher evaluates are %s"
-                % (self.req.uri, _describe(obj), why, _FORMS),
-                apache.APLOG_ERR)
-            raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
+            _refuse(self.req, apache.HTTP_INTERNAL_SERVER_ERROR, "MP04010",
+                    "%s is not served: its body %s; the forms the "
+                    "publisher evaluates are %s"
+                    % (_describe(obj), why, _FORMS), apache.APLOG_ERR)
         if found is None:
             return
         self.found_any = True
@@ -754,7 +760,7 @@ class _Credentials:
                            "or by Apache's authentication")
                 else:
                     why = "user %r may not access this object" % user
-                _refuse(self.req, apache.HTTP_FORBIDDEN, why)
+                _refuse(self.req, apache.HTTP_FORBIDDEN, "MP04009", why)
 
     def _authenticated(self, auth):
         if callable(auth):
@@ -810,7 +816,7 @@ def _call(req, target):
     except util.ArgumentError as error:
         import html
         req.notes["error-notes"] = html.escape(str(error))
-        _refuse(req, apache.HTTP_BAD_REQUEST, str(error))
+        _refuse(req, apache.HTTP_BAD_REQUEST, "MP04013", str(error))
 
 
 _CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
@@ -884,7 +890,7 @@ def _load_page(req, filename):
         module, source = _exec_page(filename)
         _pages[filename] = (module, info.st_mtime_ns, source)
     if config.get("PythonDebug", "0") != "0":
-        req.log_error("mod_python.publisher: %s %s"
+        req.log_error("mod_python.publisher: MP04014: %s %s"
                       % ("reloaded" if entry else "loaded", filename),
                       apache.APLOG_NOTICE)
     return module
