@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Instructions per request of publisher URLs, measured with callgrind.
+
+    python3 bench/callgrind.py [--tree DIR] URL [URL ...]
+
+e.g. ``python3 bench/callgrind.py /pub.py/hello /pub/hello``.  For each
+URL it runs ``apache2 -X`` (prefork) under ``valgrind --tool=callgrind``
+twice, serving bench/site with ``PythonHandler mod_python.publisher``
+for every URL, sends 100 and then 1,100 keep-alive requests, and prints
+the difference of the two instruction totals divided by 1,000: the cost
+of one request with the interpreter's start-up and the first requests
+taken out.  Instruction counts repeat within about 0.5% on a noisy shared
+machine, where req/s does not.  --tree measures another checkout (its
+built src/mod_python.so and lib/python), e.g. a worktree of an older
+commit, for a before/after comparison.  Never part of `make test`.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+CONFIG = """
+MaxKeepAliveRequests 0
+KeepAliveTimeout 120
+<Directory {htdocs}>
+    SetHandler mod_python
+    PythonHandler mod_python.publisher
+</Directory>
+"""
+
+
+def instructions(tree, path, requests):
+    """Total instructions of a server -X that answered requests of path."""
+    sys.path.insert(0, str(tree / "test"))
+    import harness
+    harness.REPO = tree
+    server = harness.Httpd("prefork", CONFIG, htdocs=tree / "bench" / "site",
+                           name="mp-callgrind")
+    out = server.tmp / "callgrind.out"
+    # the child writes it after switching to the unprivileged User
+    out.touch()
+    os.chmod(out, 0o666)
+    process = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out,
+         server.binary, "-X", "-f", str(server.conf)],
+        env=server.environment(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        sock = connect(server.port)
+        with sock, sock.makefile("rb") as replies:
+            request = ("GET %s HTTP/1.1\r\nHost: bench\r\n\r\n"
+                       % path).encode()
+            for _ in range(requests):
+                sock.sendall(request)
+                status, body = read_reply(replies)
+                if not status.startswith(b"HTTP/1.1 200"):
+                    raise SystemExit("%s: %r %r" % (path, status, body[:200]))
+    finally:
+        process.terminate()
+        process.wait()
+    total = 0
+    for line in out.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            total = int(line.split()[1])
+    server.cleanup()
+    if not total:
+        raise SystemExit("callgrind wrote no totals to %s" % out)
+    return total
+
+
+def connect(port, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return socket.create_connection(("127.0.0.1", port),
+                                            timeout=timeout)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def read_reply(replies):
+    status = replies.readline()
+    length = 0
+    while True:
+        line = replies.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return status, replies.read(length)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tree", type=Path, default=HERE.parent)
+    parser.add_argument("urls", nargs="+")
+    args = parser.parse_args(argv)
+    tree = args.tree.resolve()
+    for url in args.urls:
+        few = instructions(tree, url, 100)
+        many = instructions(tree, url, 1100)
+        print("%s  %-24s %7.1fk instructions/request"
+              % (tree, url, (many - few) / 1000 / 1000))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
