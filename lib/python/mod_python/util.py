@@ -26,6 +26,9 @@ part header block over 64 KiB, bare CR or LF in part headers, a bad query
 field with ``strict_parsing``) raises ``FormError``: it is logged, and unless
 the handler catches it the client gets ``400 Bad Request`` with the reason.
 
+A form may have at most ``PythonOption mod_python.util.max_fields``
+fields (default 1000, 0: no limit; query string and body together, a
+multipart part is one field); beyond, FormError with status 413.
 Fields are kept as (name, value) strings and made StringField objects only
 when looked up, so a form costs little more than its text.
 
@@ -323,7 +326,10 @@ class FieldStorage:
     Only one FieldStorage can read a request body; the publisher keeps its
     own in ``req.form``.  Bodies other than urlencoded and multipart are
     left unread for the handler.  Raises FormError (HTTP 400, or the status
-    Apache gave, e.g. 413 over LimitRequestBody) on malformed data.
+    Apache gave, e.g. 413 over LimitRequestBody) on malformed data, and
+    FormError with HTTP 413 when the query string and body hold more than
+    ``PythonOption mod_python.util.max_fields`` fields (default
+    MAX_FIELDS; 0: no limit).
     """
 
     # Fields are kept as two parallel lists, names and values, where a
@@ -353,6 +359,7 @@ class FieldStorage:
             self._file_callback = file_callback
         if field_callback is not None:
             self._field_callback = field_callback
+        self._max_fields = _max_fields(req)
         self._shared = {}
         try:
             self._read(req)
@@ -404,6 +411,7 @@ class FieldStorage:
             raise FormError("unknown charset %r" % charset) from None
         except ValueError as error:
             raise FormError(str(error)) from None
+        self._count(len(pairs))
         names = self._names
         values = self._values
         # One str per distinct name or value, not one per field ("c=on&
@@ -452,9 +460,18 @@ class FieldStorage:
             raise FormError("cannot decode the body with charset %r"
                             % charset) from None
 
+    def _count(self, more):
+        """Refuse the form (413) if more fields would exceed the limit."""
+        limit = self._max_fields
+        if limit and len(self._names) + more > limit:
+            raise FormError("more than %d form fields (PythonOption %s)"
+                            % (limit, MAX_FIELDS_OPTION),
+                            apache.HTTP_REQUEST_ENTITY_TOO_LARGE)
+
     def _read_multipart(self, req, boundary, charset):
         parser = _MultipartParser(_request_reader(req), boundary)
         for headers in parser.parts():
+            self._count(1)
             field = self._read_part(parser, headers, charset)
             self._names.append(field.name)
             self._values.append(field)
@@ -633,7 +650,30 @@ class FieldStorage:
         return "FieldStorage(%r)" % (list(self.list),)
 
 
+MAX_FIELDS = 1000               # default of mod_python.util.max_fields
+MAX_FIELDS_OPTION = "mod_python.util.max_fields"
 _SHARED_STRINGS = 1000          # distinct names and values shared
+
+
+def _max_fields(req):
+    """The field limit for req: PythonOption mod_python.util.max_fields
+    (0: none), MAX_FIELDS without it or for an object without
+    get_options().  Another value is a server error (500), logged."""
+    get_options = getattr(req, "get_options", None)
+    text = None if get_options is None else get_options().get(
+        MAX_FIELDS_OPTION)
+    if text is None:
+        return MAX_FIELDS
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        req.log_error("mod_python.util: PythonOption %s %r is not a whole "
+                      "number >= 0 (0: no limit)" % (MAX_FIELDS_OPTION, text),
+                      apache.APLOG_ERR)
+        raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
+    return limit
 
 
 def _request_reader(req):
