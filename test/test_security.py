@@ -274,9 +274,15 @@ def test_odd_query_strings_are_answered(httpd, target):
 def test_huge_urlencoded_body_parses_in_bounded_time(httpd):
     body = "&".join("k%d=%s" % (i, "%41" * (i % 7))
                     for i in range(60000)).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
     started = time.monotonic()
-    response = httpd.post("/h/form", host="fuzz.test", data=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded"})
+    response = httpd.post("/h/form", host="fuzz.test", data=body,
+                          headers=headers)
+    assert response.status_code == 413      # mod_python.util.max_fields
+    assert time.monotonic() - started < 10
+    started = time.monotonic()
+    response = httpd.post("/h/many/form", host="fuzz.test", data=body,
+                          headers=headers)    # max_fields 0: no limit
     elapsed = time.monotonic() - started
     assert response.status_code == 200
     # (fields with an empty value are kept: keep_blank_values=1)

@@ -28,6 +28,7 @@ with atheris.instrument_imports():
     from mod_python import util
 
 util.READ_SIZE = 512       # many reads per body, so splits get exercised
+util.QUERY_READ_SIZE = 512
 
 
 TOLERATE = tuple(getattr(builtins, name) for name in os.environ.get(

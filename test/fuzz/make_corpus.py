@@ -465,11 +465,40 @@ def publisher(rng):
                                                  host=DEBUG_HOST)
 
 
+def forms(rng):
+    """Field limits (mod_python.util.max_fields, default 1000; none under
+    /h/many) and urlencoded bodies parsed as they are read."""
+    form = b"application/x-www-form-urlencoded"
+    yield "at-limit", post(b"/h/form", b"&".join([b"a=1"] * 1000), form)
+    yield "over-limit", post(b"/h/form", b"&".join([b"a=1"] * 1001), form)
+    yield "over-limit-query-and-body", post(
+        b"/h/form?" + b"&".join([b"q"] * 600), b"&".join([b"a"] * 401),
+        form)
+    yield "over-limit-publisher", post(b"/pub/fpage.py", b"a&" * 50000,
+                                       form)
+    yield "over-limit-parts", mp_post(multipart([
+        ([disposition(b"p")], b"") for _ in range(1001)]))
+    yield "over-limit-file-parts", mp_post(multipart([
+        ([disposition(b"f", b"f.txt")], b"x") for _ in range(1001)]))
+    yield "no-limit-many-fields", post(b"/h/many/form", b"a&" * 200000,
+                                       form)
+    # multi-byte characters and %-escapes across the reads of 8 KiB
+    pieces = [b"\xc3\xa9", b"%C3%A9", b"+", b"%", b"%2", b"a", b"=", b"&",
+              b"\xf0\x9f\x98\x80", b"%FF", b"\xff"]
+    yield "straddling-reads", post(b"/h/many/form", b"".join(
+        rng.choice(pieces) for _ in range(40000)), form)
+    yield "utf16-across-reads", post(
+        b"/h/many/form", ("a=\u00e9&" * 5000).encode("utf-16"),
+        form + b"; charset=utf-16")
+    yield "one-field-across-reads", post(b"/h/form", b"a=" + b"%41" * 20000,
+                                         form)
+
+
 CATEGORIES = [("reqline", request_lines, 1), ("header", headers, 2),
               ("clen", content_lengths, 3), ("query", queries, 4),
               ("urlenc", urlencoded, 5), ("multipart", multiparts, 6),
               ("chunked", chunks, 7), ("pipeline", pipelines, 8),
-              ("publisher", publisher, 9)]
+              ("publisher", publisher, 9), ("forms", forms, 10)]
 
 
 def generate():

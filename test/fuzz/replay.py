@@ -26,6 +26,9 @@ CONFIG = """
         SetHandler mod_python
         PythonHandler fuzzmod
     </Directory>
+    <Location /h/many>
+        PythonOption mod_python.util.max_fields 0
+    </Location>
     <Directory {htdocs}/reliability/fuzz/pub>
         AddHandler mod_python .py
         PythonHandler mod_python.publisher

@@ -26,11 +26,18 @@ part header block over 64 KiB, bare CR or LF in part headers, a bad query
 field with ``strict_parsing``) raises ``FormError``: it is logged, and unless
 the handler catches it the client gets ``400 Bad Request`` with the reason.
 
+A form may have at most ``PythonOption mod_python.util.max_fields``
+fields (default 1000, 0: no limit; query string and body together, a
+multipart part is one field); beyond, FormError with status 413.
+Fields are kept as (name, value) strings and made StringField objects only
+when looked up, so a form costs little more than its text.
+
 ``parse_qs`` and ``parse_qsl`` give the same results as their
 ``urllib.parse`` namesakes for the same arguments, faster for the common
 case of a str query.
 """
 
+import codecs
 import functools
 import io
 import re
@@ -44,6 +51,9 @@ __all__ = ["FieldStorage", "Field", "StringField", "FieldList", "FormError",
            "apply_fs_data", "redirect"]
 
 READ_SIZE = 64 * 1024          # bytes asked of req.read() at a time
+# An urlencoded body is parsed as it is read, and while a read is parsed
+# its fields cost ~30 times its size: keep that small.
+QUERY_READ_SIZE = 8 * 1024
 MAX_PART_HEADERS = 64 * 1024   # largest header block of one multipart part
 MAX_BOUNDARY = 200             # RFC 2046 says 70; be lenient, not unbounded
 DEFAULT_CHARSET = "utf-8"
@@ -94,6 +104,14 @@ def parse_qsl(qs, keep_blank_values=False, strict_parsing=False,
             raise ValueError("Max number of fields exceeded")
     if not qs:
         return []
+    return _parse_fields(qs, keep_blank_values, strict_parsing, encoding,
+                         errors, separator)
+
+
+def _parse_fields(qs, keep_blank_values, strict_parsing, encoding, errors,
+                  separator="&"):
+    """The (name, value) pairs of every field of qs, a str made of whole
+    fields (an empty qs is one empty field)."""
     # '+' means space.  Replacing it up front is the same as doing it per
     # name and value unless the separator itself holds '+' or ' ' (or a
     # strict error message must quote the field as it was).
@@ -209,6 +227,10 @@ def _decode_ext_value(text):
 class StringField(str):
     """A simple (non-file) form value: a str with cgi-style attributes."""
 
+    # name in a slot: no instance dict unless more attributes are set
+    # (a multipart part's type, headers ...), ~465 -> ~130 bytes a field
+    __slots__ = ("name", "__dict__")
+
     filename = None
     type = "text/plain"
     type_options = _EMPTY
@@ -304,18 +326,31 @@ class FieldStorage:
     Only one FieldStorage can read a request body; the publisher keeps its
     own in ``req.form``.  Bodies other than urlencoded and multipart are
     left unread for the handler.  Raises FormError (HTTP 400, or the status
-    Apache gave, e.g. 413 over LimitRequestBody) on malformed data.
+    Apache gave, e.g. 413 over LimitRequestBody) on malformed data, and
+    FormError with HTTP 413 when the query string and body hold more than
+    ``PythonOption mod_python.util.max_fields`` fields (default
+    MAX_FIELDS; 0: no limit).
     """
+
+    # Fields are kept as two parallel lists, names and values, where a
+    # value is the str of a urlencoded field or the StringField / Field of
+    # a multipart part: 16 bytes a field instead of ~465 for a StringField.
+    # A StringField is made when a lookup returns that field (and then
+    # kept in its place), every one when code asks for ``list``; from then
+    # on that FieldList is the storage.
 
     # defaults as class attributes: __init__ stores only what was given
     keep_blank_values = 0
     strict_parsing = 0
     _file_callback = None
     _field_callback = None
+    _list = None            # the FieldList, once asked for
+    _index = None           # {name: [position, ...]}, once looked up
 
     def __init__(self, req, keep_blank_values=0, strict_parsing=0,
                  file_callback=None, field_callback=None):
-        self.list = FieldList()
+        self._names = []
+        self._values = []
         if keep_blank_values:
             self.keep_blank_values = keep_blank_values
         if strict_parsing:
@@ -324,6 +359,8 @@ class FieldStorage:
             self._file_callback = file_callback
         if field_callback is not None:
             self._field_callback = field_callback
+        self._max_fields = _max_fields(req)
+        self._shared = {}
         try:
             self._read(req)
         except FormError as error:
@@ -333,6 +370,8 @@ class FieldStorage:
             import html     # here, like inspect and tempfile: ~1.5 MB less
             req.notes["error-notes"] = html.escape(error.reason)
             raise
+        finally:
+            del self._shared
 
     # ------------------------------------------------------------ reading
 
@@ -347,7 +386,8 @@ class FieldStorage:
         if req.args:
             self._add_query(req.args, charset)
         if ctype == "application/x-www-form-urlencoded":
-            self._add_query(_read_all(req), charset)
+            self._read_urlencoded(_request_chunks(req, QUERY_READ_SIZE),
+                                  charset)
         elif ctype.startswith("multipart/"):
             boundary = options.get("boundary", "")
             if not boundary:
@@ -362,24 +402,79 @@ class FieldStorage:
         # Other bodies (JSON, XML ...) are left unread for the handler.
 
     def _add_query(self, query, charset):
-        """Add the fields of a urlencoded query (str or bytes)."""
+        """Add the fields of a urlencoded query (str, whole fields)."""
         try:
-            if isinstance(query, bytes):
-                query = query.decode(charset, "surrogateescape")
-            pairs = parse_qsl(query, self.keep_blank_values,
-                              self.strict_parsing, charset,
-                              "surrogateescape")
+            pairs = _parse_fields(query, self.keep_blank_values,
+                                  self.strict_parsing, charset,
+                                  "surrogateescape")
         except LookupError:
             raise FormError("unknown charset %r" % charset) from None
         except ValueError as error:
             raise FormError(str(error)) from None
+        self._count(len(pairs))
+        names = self._names
+        values = self._values
+        # One str per distinct name or value, not one per field ("c=on&
+        # c=on&..."): a str costs ~50 bytes more than its text.  Only the
+        # first few distinct ones are shared, so that a form of distinct
+        # strings pays nothing for the sharing.
+        shared = self._shared
         for name, value in pairs:
-            self.list.append(StringField(value, name))
+            if len(shared) < _SHARED_STRINGS:
+                name = shared.setdefault(name, name)
+                value = shared.setdefault(value, value)
+            names.append(name)
+            values.append(value)
+
+    def _read_urlencoded(self, chunks, charset):
+        """Add the fields of a urlencoded body given as bytes chunks, a
+        chunk at a time: memory holds the fields, not the body."""
+        try:
+            "".encode(charset)      # a text codec? ("rot13" is not)
+            decode = codecs.getincrementaldecoder(charset)(
+                "surrogateescape").decode
+        except (LookupError, ValueError):
+            raise FormError("unknown charset %r" % charset) from None
+        pending = []            # text of the field not ended yet
+        separated = False
+        for chunk in chunks:
+            text = self._decode(decode, chunk, charset)
+            cut = text.rfind("&")
+            if cut < 0:
+                pending.append(text)
+                continue
+            pending.append(text[:cut])
+            self._add_query("".join(pending), charset)
+            pending = [text[cut + 1:]]
+            separated = True
+        pending.append(self._decode(decode, b"", charset, True))
+        text = "".join(pending)
+        if text or separated:   # an empty body has no (empty) field
+            self._add_query(text, charset)
+
+    @staticmethod
+    def _decode(decode, data, charset, final=False):
+        try:
+            return decode(data, final)
+        except ValueError:      # a codec that fails even so (idna ...)
+            raise FormError("cannot decode the body with charset %r"
+                            % charset) from None
+
+    def _count(self, more):
+        """Refuse the form (413) if more fields would exceed the limit."""
+        limit = self._max_fields
+        if limit and len(self._names) + more > limit:
+            raise FormError("more than %d form fields (PythonOption %s)"
+                            % (limit, MAX_FIELDS_OPTION),
+                            apache.HTTP_REQUEST_ENTITY_TOO_LARGE)
 
     def _read_multipart(self, req, boundary, charset):
         parser = _MultipartParser(_request_reader(req), boundary)
         for headers in parser.parts():
-            self.list.append(self._read_part(parser, headers, charset))
+            self._count(1)
+            field = self._read_part(parser, headers, charset)
+            self._names.append(field.name)
+            self._values.append(field)
 
     def _read_part(self, parser, headers, charset):
         disposition, disposition_options = parse_header(
@@ -418,27 +513,99 @@ class FieldStorage:
         field.headers = headers
         return field
 
+    # ------------------------------------------------------------ storage
+
+    @property
+    def list(self):
+        """Every field in form order, a FieldList (made on first use)."""
+        if self._list is None:
+            self._list = FieldList(map(self._field_at,
+                                       range(len(self._names))))
+            self._names = self._values = self._index = None
+        return self._list
+
+    @list.setter
+    def list(self, fields):
+        self._list = (fields if isinstance(fields, FieldList)
+                      else FieldList(fields))
+        self._names = self._values = self._index = None
+
+    def _field_at(self, position):
+        """The field at position, made (and kept) if it was only a str."""
+        value = self._values[position]
+        if type(value) is str:
+            value = self._values[position] = StringField(
+                value, self._names[position])
+        return value
+
+    def _positions(self):
+        """{name: [position, ...]} in form order (before ``list``)."""
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for position, name in enumerate(self._names):
+                if name in index:
+                    index[name].append(position)
+                else:
+                    index[name] = [position]
+        return index
+
+    def _fields(self, key):
+        """The fields named key, in form order (a list, maybe empty)."""
+        if self._list is not None:
+            return self._list.table().get(key, [])
+        return [self._field_at(position)
+                for position in self._positions().get(key, ())]
+
+    def _keys(self):
+        if self._list is not None:
+            return self._list.table()
+        return self._positions()
+
+    def _select(self, wanted):
+        """(name, field) in form order for the fields whose name passes
+        wanted(name), making only those fields."""
+        if self._list is not None:
+            for field in self._list:
+                if wanted(field.name):
+                    yield field.name, field
+            return
+        for position, name in enumerate(self._names):
+            if wanted(name):
+                yield name, self._field_at(position)
+
     # ------------------------------------------------------------ mapping
 
     def __getitem__(self, key):
-        found = self.list.table()[key]
-        return found[0] if len(found) == 1 else found
+        found = self._fields(key)
+        if not found:
+            raise KeyError(key)
+        return found[0] if len(found) == 1 else list(found)
 
     def __setitem__(self, key, value):
         """Replace every field named key with one StringField."""
-        self.list[:] = [field for field in self.list if field.name != key]
-        self.list.append(StringField(value, key))
-        self.list.invalidate()
+        fields = self.list
+        fields[:] = [field for field in fields if field.name != key]
+        fields.append(StringField(value, key))
+        fields.invalidate()
 
     def __delitem__(self, key):
         if key not in self:
             raise KeyError(key)
-        self.list[:] = [field for field in self.list if field.name != key]
-        self.list.invalidate()
+        fields = self.list
+        fields[:] = [field for field in fields if field.name != key]
+        fields.invalidate()
 
     def add_field(self, key, value):
         """Append a StringField named key (the name may repeat)."""
-        self.list.append(StringField(value, key))
+        field = StringField(value, key)
+        if self._list is not None:
+            self._list.append(field)
+            return
+        if self._index is not None:
+            self._index.setdefault(key, []).append(len(self._names))
+        self._names.append(key)
+        self._values.append(field)
 
     def get(self, key, default=None):
         try:
@@ -448,40 +615,65 @@ class FieldStorage:
 
     def getfirst(self, key, default=None):
         """The first field named key, or default."""
-        found = self.list.table().get(key)
+        found = self._fields(key)
         return found[0] if found else default
 
     def getlist(self, key):
         """Every field named key (possibly an empty list)."""
-        return list(self.list.table().get(key, ()))
+        return list(self._fields(key))
 
     def keys(self):
-        return list(self.list.table())
+        return list(self._keys())
 
     def items(self):
-        return [(key, self[key]) for key in self.list.table()]
+        return [(key, self[key]) for key in self.keys()]
 
     def values(self):
-        return [self[key] for key in self.list.table()]
+        return [self[key] for key in self.keys()]
 
     def has_key(self, key):
-        return key in self.list.table()
+        return key in self._keys()
 
     def __contains__(self, key):
-        return key in self.list.table()
+        return key in self._keys()
 
     def __iter__(self):
         return iter(self.keys())
 
     def __len__(self):
-        return len(self.list.table())
+        return len(self._keys())
 
     def clear(self):
-        self.list[:] = []
-        self.list.invalidate()
+        self.list = FieldList()
 
     def __repr__(self):
         return "FieldStorage(%r)" % (list(self.list),)
+
+
+MAX_FIELDS = 1000               # default of mod_python.util.max_fields
+MAX_FIELDS_OPTION = "mod_python.util.max_fields"
+_SHARED_STRINGS = 1000          # distinct names and values shared
+
+
+def _max_fields(req):
+    """The field limit for req: PythonOption mod_python.util.max_fields
+    (0: none), MAX_FIELDS without it or for an object without
+    get_options().  Another value is a server error (500), logged."""
+    get_options = getattr(req, "get_options", None)
+    text = None if get_options is None else get_options().get(
+        MAX_FIELDS_OPTION)
+    if text is None:
+        return MAX_FIELDS
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        req.log_error("mod_python.util: PythonOption %s %r is not a whole "
+                      "number >= 0 (0: no limit)" % (MAX_FIELDS_OPTION, text),
+                      apache.APLOG_ERR)
+        raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
+    return limit
 
 
 def _request_reader(req):
@@ -502,14 +694,14 @@ def _request_reader(req):
 _HTTP_STATUS = re.compile(r"HTTP status (4\d\d)")
 
 
-def _read_all(req):
+def _request_chunks(req, size):
+    """The request body, size bytes at a time."""
     read = _request_reader(req)
-    chunks = []
     while True:
-        chunk = read(READ_SIZE)
+        chunk = read(size)
         if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+            return
+        yield chunk
 
 
 class _MultipartParser:
@@ -658,24 +850,29 @@ def apply_fs_data(object, fs, **args):
     """
     accepted, required, hidden = _parameters(object)
     repeated = False
-    if fs.list:
-        # a field named like the instance parameter of a method with
-        # **kwargs would collide with the instance: never passed
-        given = set(args) | hidden
-        for field in fs.list:
-            name = field.name
-            if name is None or name in given:
-                continue
-            if accepted is not None and name not in accepted:
-                continue
-            value = args.get(name)
-            if value is None:
-                args[name] = field
-            elif isinstance(value, _Repeated):
-                value.append(field)
-            else:
-                args[name] = _Repeated((value, field))
-                repeated = True
+    # a field named like the instance parameter of a method with **kwargs
+    # would collide with the instance: never passed
+    given = set(args) | hidden if hidden else set(args)
+    if accepted is None:
+        def wanted(name):
+            return name is not None and name not in given
+    else:
+        def wanted(name):
+            return name in accepted and name not in given
+    if isinstance(fs, FieldStorage):
+        fields = fs._select(wanted)     # makes only the fields passed
+    else:
+        fields = ((field.name, field) for field in fs.list
+                  if wanted(field.name))
+    for name, field in fields:
+        value = args.get(name)
+        if value is None:
+            args[name] = field
+        elif isinstance(value, _Repeated):
+            value.append(field)
+        else:
+            args[name] = _Repeated((value, field))
+            repeated = True
     if accepted is not None and not accepted.issuperset(args):
         for name in [name for name in args if name not in accepted]:
             del args[name]

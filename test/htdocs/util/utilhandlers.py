@@ -244,3 +244,115 @@ def do_parameters(req):
                 mismatches.append([source, bound, repr(fast), repr(full)])
     return send_json(req, {"checked": len(sources),
                            "mismatches": mismatches})
+
+
+# ------------------------------------------------- form size limits
+
+def do_count(req):
+    """How many fields the form has (413 beyond the limit)."""
+    form = util.FieldStorage(req, keep_blank_values=1)
+    return send_json(req, {"fields": len(form.list),
+                           "names": len(form.keys())})
+
+
+# each under its own PythonOption mod_python.util.max_fields (CONFIG)
+do_max5 = do_max2000 = do_unlimited = do_count
+do_fields_unlimited = do_fields
+do_badmax_word = do_badmax_negative = do_badmax_fraction = do_count
+
+
+class FakeRequest:
+    """What FieldStorage uses of a request, without get_options(): as
+    code that parses a form outside a handler would pass."""
+
+    def __init__(self, query):
+        self.method = "GET"
+        self.args = query
+        self.uri = "/fake"
+        self.headers_in = {}
+        self.notes = {}
+
+    def log_error(self, message, level=0):
+        pass
+
+
+def do_outside(req):
+    """FieldStorage of a request-like object (no options): the default
+    limit applies."""
+    try:
+        form = util.FieldStorage(FakeRequest(req.args or ""))
+    except util.FormError as error:
+        return send_json(req, {"status": error.status,
+                               "reason": str(error)})
+    return send_json(req, {"fields": len(form.list)})
+
+
+def peak_rss_kib():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def reset_peak_rss():
+    """Make VmHWM the current RSS (Linux >= 4.0); False if not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def do_memory(req):
+    """Peak RSS growth of this process while FieldStorage parses the body
+    and the publisher's apply_fs_data passes it to a function that takes
+    no field (the case of the issue)."""
+    import ctypes
+    import gc
+    gc.collect()
+    # Give freed heap memory back to the system first: memory an earlier
+    # request freed but kept would hide growth (RSS would not move).
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    if reset_peak_rss():
+        sampler = None
+        before = peak_rss_kib()
+    else:
+        sampler = RssSampler()
+        sampler.start()
+        before = sampler.peak
+    status = 200
+    try:
+        form = util.FieldStorage(req, keep_blank_values=1)
+        util.apply_fs_data(lambda req: None, form, req=req)
+    except apache.SERVER_RETURN as error:
+        status = error.args[0]
+    form = None
+    peak = sampler.stop() if sampler else peak_rss_kib()
+    return send_json(req, {"status": status, "growth_kib": peak - before,
+                           "measured_by": "sampler" if sampler
+                           else "VmHWM"})
+
+
+do_memory_unlimited = do_memory
+
+
+def do_add_after_lookup(req):
+    """add_field() once lookups built the name index: the new fields are
+    found, before and after form.list was made."""
+    form = util.FieldStorage(req, keep_blank_values=1)
+    result = {}
+    for stage in ("fields", "list"):
+        if stage == "list":
+            form.list       # from here on the FieldList is the storage
+        form.getfirst("a")                       # builds the index
+        form.add_field("a", "added-" + stage)
+        form.add_field("new-" + stage, "n")
+        result[stage] = {"a": form.getlist("a"),
+                         "new": form.getfirst("new-" + stage),
+                         "has_new": form.has_key("new-" + stage),
+                         "keys": form.keys(), "len": len(form),
+                         "item": str(form["new-" + stage])}
+    return send_json(req, result)
+
