@@ -109,7 +109,8 @@ def drive(server, requests):
     common.log("corpus: %d cases, %d not acceptable" % (len(outcomes),
                                                          len(bad)))
     for path in ("/h/keep", "/h/use-kept", "/h/raise", "/h/filter-raise",
-                 "/pub/secpage.py/boom", "/broken/page", "/cgi/seccgi.py"):
+                 "/pub/secpage.py/boom", "/pub/secpage/boom", "/broken/page",
+                 "/cgi/seccgi.py"):
         replay.replay_case(server.port, path, make_corpus.request(
             target=path.encode(), host=b"sec.test",
             headers=[b"Connection: close"]), timeout=120)
