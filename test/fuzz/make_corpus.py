@@ -494,11 +494,44 @@ def forms(rng):
                                          form)
 
 
+def publisher_auth(rng):
+    """The page file reached by URLs other than its own (Apache is asked
+    about page.py first) and Basic credentials of every odd shape against
+    an __auth__ written in a function body."""
+    for path in (b"/pub/fpage/typed?a=1", b"/pub/fpage.txt/typed?a=1",
+                 b"/pub/fpage.PY/typed?a=1", b"/pub/fpage.", b"/pub/fpage/",
+                 b"/pub/fpage/thing/method", b"/pub//fpage/typed?a=1",
+                 b"/pub/fpage%2fguarded", b"/pub/fpage;x/typed?a=1",
+                 b"/pub/fpage/guarded"):
+        slug = "".join(c if c.isalnum() else "_"
+                       for c in path[len(b"/pub/"):].decode("latin-1"))
+        yield "path-" + slug, request(target=path)
+    import base64
+    credentials = [b"alice:wonderland", b"alice:", b":", b"", b"alice",
+                   b"alice:wonderland:extra", b"\x00:\x00", b"alice\x00:x",
+                   "\u00e9:\u00e9".encode("utf-8"), b"\xff\xfe:\xff",
+                   b"a" * 8000 + b":b", b"nobody:", b"admin:anything"]
+    for number, value in enumerate(credentials):
+        header = b"Authorization: Basic " + base64.b64encode(value)
+        yield "basic-%d" % number, request(
+            target=b"/pub/fpage.py/guarded", headers=[header])
+    for number, header in enumerate([
+            b"Authorization: Basic", b"Authorization: Basic !!!",
+            b"Authorization: Basic YWxpY2U6d29uZGVybGFuZA",   # no padding
+            b"Authorization: basic YWxpY2U6d29uZGVybGFuZA==",
+            b"Authorization: Digest username=\"alice\"",
+            b"Authorization: Basic  YWxpY2U6d29uZGVybGFuZA==  ",
+            b"Authorization: Basic " + b"A" * 12000]):
+        yield "header-%d" % number, request(
+            target=b"/pub/fpage/guarded", headers=[header])
+
+
 CATEGORIES = [("reqline", request_lines, 1), ("header", headers, 2),
               ("clen", content_lengths, 3), ("query", queries, 4),
               ("urlenc", urlencoded, 5), ("multipart", multiparts, 6),
               ("chunked", chunks, 7), ("pipeline", pipelines, 8),
-              ("publisher", publisher, 9), ("forms", forms, 10)]
+              ("publisher", publisher, 9), ("forms", forms, 10),
+              ("pubauth", publisher_auth, 11)]
 
 
 def generate():

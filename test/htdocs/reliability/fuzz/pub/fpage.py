@@ -17,3 +17,14 @@ class Thing:
 
 
 thing = Thing()
+
+
+USERS = {"alice": "wonderland"}
+
+
+def guarded(req):
+    """Auth written in the body (the corpus' 'pubauth' cases)."""
+    __auth_realm__ = "fuzz"
+    __auth__ = USERS
+    __access__ = ["alice"]
+    return "guarded"
