@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from harness import Httpd
+from test_api_client import dechunk
 
 CONFIG = """
 <VirtualHost *:{port}>
@@ -73,17 +74,6 @@ def read_response(sock, data=b""):
     if headers.get("transfer-encoding") == "chunked":
         body = dechunk(body)
     return int(lines[0].split()[1]), headers, body
-
-
-def dechunk(data):
-    body = b""
-    while True:
-        size, _, data = data.partition(b"\r\n")
-        size = int(size.split(b";")[0], 16)
-        if size == 0:
-            return body
-        body += data[:size]
-        data = data[size + 2:]
 
 
 def receive_until(sock, marker):
