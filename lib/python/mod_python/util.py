@@ -364,7 +364,7 @@ class FieldStorage:
         try:
             self._read(req)
         except FormError as error:
-            req.log_error("mod_python.util: bad form data in %s %s: %s"
+            req.log_error("mod_python.util: MP05001: bad form data in %s %s: %s"
                           % (req.method, req.uri, error.reason),
                           apache.APLOG_INFO)
             import html     # here, like inspect and tempfile: ~1.5 MB less
@@ -669,8 +669,9 @@ def _max_fields(req):
     except ValueError:
         limit = -1
     if limit < 0:
-        req.log_error("mod_python.util: PythonOption %s %r is not a whole "
-                      "number >= 0 (0: no limit)" % (MAX_FIELDS_OPTION, text),
+        req.log_error("mod_python.util: MP05002: PythonOption %s %r is not "
+                      "a whole number >= 0 (0: no limit)"
+                      % (MAX_FIELDS_OPTION, text),
                       apache.APLOG_ERR)
         raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
     return limit
