@@ -1,0 +1,387 @@
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""mod_python._psp: the PSP parser, apart from Apache so that it can be
+tested (and fuzzed) in a plain Python.
+
+A page becomes Python code one generated line at a time; each generated
+line remembers the page file and line it came from, so that errors name
+the page line.  The code is compiled here: a page either becomes a code
+object or raises PSPParseError, never anything else.
+"""
+
+import bisect
+import os
+import re
+
+# Includes nest at most this deep, and one page expands at most this
+# many includes in all (a page including a page twice, ten levels deep,
+# would otherwise expand 1024 copies).
+MAX_INCLUDE_DEPTH = 16
+MAX_INCLUDES = 1000
+
+_INCLUDE = re.compile(r'\s*include\s+file\s*=\s*"([^"\n]+)"\s*\Z')
+_PAGE_ENCODING = re.compile(r'\s*page\s+encoding\s*=\s*"([^"\n]*)"\s*\Z')
+_FIRST_LINE_ENCODING = re.compile(
+    rb'\A(?:\xef\xbb\xbf)?<%@\s*page\s+encoding\s*=\s*"([A-Za-z0-9_.:-]+)"'
+    rb'\s*%>')
+_CODE_STOP = re.compile(r"%>|[#'\"]")
+_COMMENT_STOP = re.compile(r"%>|\n")
+_SINGLE_STOP = {"'": re.compile(r"[\\'\n]"), '"': re.compile(r'[\\"\n]')}
+_TRIPLE_STOP = {"'": re.compile(r"\\|'''"), '"': re.compile(r'\\|"""')}
+_LEADING_WS = re.compile(r"[\t ]*")
+
+
+class PSPParseError(SyntaxError):
+    """A page that cannot be turned into Python: unterminated or unknown
+    markup, a missing or cyclic include, undecodable text, or Python code
+    that does not compile.  filename and lineno name the page line."""
+
+    def __init__(self, message, filename, lineno):
+        SyntaxError.__init__(self, message)
+        self.msg = message
+        self.filename = filename
+        self.lineno = lineno
+
+    def __str__(self):
+        return "%s:%s: %s" % (self.filename, self.lineno, self.msg)
+
+
+def _decode(data, filename):
+    """Page bytes to text: a UTF-8 BOM, or a first-line
+    <%@ page encoding="..." %>, or UTF-8.  CRLF and CR become LF."""
+    encoding = "utf-8"
+    declared = _FIRST_LINE_ENCODING.match(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif declared:
+        encoding = declared.group(1).decode("ascii")
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise PSPParseError("unknown encoding %r" % encoding, filename, 1)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PSPParseError("not valid %s text (byte offset %d)"
+                            % (encoding, error.start), filename, line)
+    return _normalize(text)
+
+
+def _normalize(text):
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _Source:
+    """One page text being scanned: positions to line numbers."""
+
+    def __init__(self, text, filename):
+        self.text = text
+        self.filename = filename
+        self.newlines = [i for i, c in enumerate(text) if c == "\n"] \
+            if "\n" in text else []
+
+    def line(self, position):
+        return bisect.bisect_left(self.newlines, position) + 1
+
+    def error(self, message, position):
+        return PSPParseError(message, self.filename, self.line(position))
+
+
+def _code_end(source, start):
+    """Where the code starting at start ends: the position of its %>,
+    skipping %> inside string literals (not inside comments: a comment
+    ends at %> as in mod_python 3.5).  len(text) if there is none."""
+    text = source.text
+    position = start
+    while True:
+        found = _CODE_STOP.search(text, position)
+        if found is None:
+            return len(text)
+        token = found.group()
+        if token == "%>":
+            return found.start()
+        if token == "#":
+            stop = _COMMENT_STOP.search(text, found.end())
+            if stop is None:
+                return len(text)
+            if stop.group() == "%>":
+                return stop.start()
+            position = stop.end()
+            continue
+        quote = token
+        if text.startswith(quote * 3, found.start()):
+            position = _triple_end(source, found.start(), quote)
+        else:
+            position = _single_end(text, found.end(), quote)
+
+
+def _single_end(text, position, quote):
+    """After a one-line string literal (or at the newline that leaves it
+    unterminated, for the compiler to report)."""
+    stop = _SINGLE_STOP[quote]
+    while True:
+        found = stop.search(text, position)
+        if found is None:
+            return len(text)
+        char = found.group()
+        if char == "\\":
+            position = found.end() + 1
+            continue
+        return found.end() if char == quote else found.start()
+
+
+def _triple_end(source, start, quote):
+    stop = _TRIPLE_STOP[quote]
+    position = start + 3
+    while True:
+        found = stop.search(source.text, position)
+        if found is None:
+            raise source.error("unterminated triple-quoted string", start)
+        if found.group() == "\\":
+            position = found.end() + 1
+            continue
+        return found.end()
+
+
+class _Generator:
+    """Turns pages into Python code, one generated line at a time, and
+    remembers the page (file, line) of every generated line."""
+
+    def __init__(self, base_dir):
+        self.base_dir = base_dir
+        self.lines = []
+        self.origins = []
+        self.indent = ""
+        self.files = []             # (path, mtime_ns, size) of every file
+        self.stack = []             # realpaths of the files being expanded
+        self.includes = 0
+
+    def emit(self, code, source, position):
+        self.lines.append(code)
+        self.origins.append((source.filename, source.line(position)))
+
+    def emit_text(self, text, source, position):
+        if text:
+            self.emit("%sreq.write(%r, 0)" % (self.indent, text),
+                      source, position)
+
+    def page(self, source):
+        text = source.text
+        position = 0
+        while position < len(text):
+            start = text.find("<%", position)
+            if start < 0:
+                self.emit_text(text[position:], source, position)
+                return
+            self.emit_text(text[position:start], source, position)
+            if text.startswith("<%--", start):
+                end = text.find("--%>", start + 4)
+                if end < 0:
+                    raise source.error("unterminated <%-- comment", start)
+                position = end + 4
+            elif text.startswith("<%@", start):
+                end = text.find("%>", start + 3)
+                if end < 0:
+                    raise source.error("unterminated <%@ directive", start)
+                self.directive(source, text[start + 3:end], start)
+                position = end + 2
+            elif text.startswith("<%=", start):
+                end = _code_end(source, start + 3)
+                if end >= len(text):
+                    raise source.error("unterminated <%= expression", start)
+                self.expression(source, start + 3, end)
+                position = end + 2
+            else:
+                end = _code_end(source, start + 2)
+                self.code(source, start + 2, end)
+                position = end + 2
+
+    def expression(self, source, start, end):
+        expression = source.text[start:end]
+        if not expression.strip():
+            raise source.error("empty <%= %> expression", start)
+        if "\n" not in expression and "#" not in expression:
+            self.emit("%sreq.write(str((%s)), 0)"
+                      % (self.indent, expression.strip()), source, start)
+            return
+        lines = expression.split("\n")
+        self.emit("%sreq.write(str((%s" % (self.indent, lines[0]),
+                  source, start)
+        position = start + len(lines[0]) + 1
+        for line in lines[1:]:
+            self.emit(line, source, position)
+            position += len(line) + 1
+        self.emit("%s)), 0)" % self.indent, source, end)
+
+    def code(self, source, start, end):
+        """Code lines after the first keep their own indentation; the
+        first (after <%) goes at the current indentation.  The text that
+        follows is indented like the block's last line, one level more
+        when the last code line ends with ':' (see Doc/psp.rst)."""
+        lines = source.text[start:end].split("\n")
+        first, rest = lines[0].strip(), lines[1:]
+        if first:
+            self.emit(self.indent + first, source, start)
+        position = start + len(lines[0]) + 1
+        after = ""              # mod_python 3.5's rule, see Doc/psp.rst
+        for number, line in enumerate(rest, 1):
+            self.emit(line, source, position)
+            position += len(line) + 1
+            leading = _LEADING_WS.match(line).group()
+            if leading:
+                after = leading
+            elif line or number < len(rest):
+                after = ""      # (a %> alone at column 0 keeps it)
+        last = [line for line in rest if line.strip()]
+        if last:
+            last_code = last[-1].rstrip()
+            last_indent = _LEADING_WS.match(last_code).group()
+            base = after if len(after) >= len(last_indent) else last_indent
+        else:
+            last_code, base = first, self.indent
+        if last_code.endswith(":"):
+            after = base + ("\t" if "\t" in base else "    ")
+        self.indent = after
+
+    def directive(self, source, body, start):
+        include = _INCLUDE.match(body)
+        if include:
+            self.include(source, include.group(1), start)
+        elif _PAGE_ENCODING.match(body):
+            if start != 0:
+                raise source.error("<%@ page encoding %> must start the "
+                                   "page", start)
+        else:
+            raise source.error("unknown directive <%%@%s%%>" % body, start)
+
+    def include(self, source, name, start):
+        self.includes += 1
+        if self.includes > MAX_INCLUDES:
+            raise source.error("more than %d includes" % MAX_INCLUDES, start)
+        if len(self.stack) >= MAX_INCLUDE_DEPTH:
+            raise source.error("includes nested more than %d deep"
+                               % MAX_INCLUDE_DEPTH, start)
+        path = self.resolve(source, name)
+        if path is None:
+            raise source.error("include file not found: %s" % name, start)
+        real = os.path.realpath(path)
+        if real in self.stack:
+            raise source.error("include cycle: %s" % " -> ".join(
+                self.stack[self.stack.index(real):] + [real]), start)
+        self.file(path, real)
+
+    def resolve(self, source, name):
+        """An absolute name is a file path; a relative one is looked up
+        next to the including file, then (mod_python 3.5's rule) in the
+        directory of the top page."""
+        if os.path.isabs(name):
+            candidates = [name]
+        else:
+            candidates = []
+            if source.filename and os.path.isabs(source.filename):
+                candidates.append(os.path.join(
+                    os.path.dirname(source.filename), name))
+            if self.base_dir:
+                candidates.append(os.path.join(self.base_dir, name))
+        for candidate in candidates:
+            if os.path.isfile(candidate):
+                return candidate
+        return None
+
+    def file(self, path, real=None):
+        try:
+            with open(path, "rb") as page:
+                info = os.fstat(page.fileno())
+                data = page.read()
+        except OSError as error:
+            raise PSPParseError("cannot read: %s" % error.strerror, path, 1)
+        self.files.append((path, info.st_mtime_ns, info.st_size))
+        self.stack.append(real or os.path.realpath(path))
+        self.page(_Source(_decode(data, path), path))
+        self.stack.pop()
+
+    def result(self, code_name):
+        """(python source, code object) or PSPParseError naming the page
+        line of the compiler's complaint."""
+        source = "\n".join(self.lines) + "\n"
+        try:
+            code = compile(source, code_name, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            raise self.error_at(error.lineno, error.msg) from None
+        except (ValueError, RecursionError, MemoryError) as error:
+            raise self.error_at(None, str(error)) from None
+        return source, code
+
+    def error_at(self, lineno, message):
+        if lineno and 0 < lineno <= len(self.origins):
+            filename, line = self.origins[lineno - 1]
+        elif self.origins:
+            filename, line = self.origins[-1]
+        else:
+            filename, line = None, 1
+        return PSPParseError("invalid Python code: %s" % message,
+                             filename, line)
+
+
+class _Compiled:
+    """A parsed and compiled page: the code, the generated source, the
+    page line of each generated line, and the files it was made of."""
+
+    __slots__ = ("code", "source", "origins", "files", "names")
+
+    def __init__(self, generator, code_name):
+        self.source, self.code = generator.result(code_name)
+        self.origins = generator.origins
+        self.files = tuple(generator.files)
+        self.names = _names(self.code)
+
+    def current(self):
+        """True while no file of the page changed since it was parsed."""
+        for path, mtime_ns, size in self.files:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return False
+            if info.st_mtime_ns != mtime_ns or info.st_size != size:
+                return False
+        return True
+
+    def origin(self, lineno):
+        if 0 < lineno <= len(self.origins):
+            return self.origins[lineno - 1]
+        return None, lineno
+
+
+def _names(code):
+    """Every global name the code (and the functions it defines) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names(const)
+    return frozenset(names)
+
+
+def _compile_file(path, base_dir=None):
+    generator = _Generator(base_dir if base_dir is not None
+                           else os.path.dirname(path))
+    generator.file(path)
+    return _Compiled(generator, path)
+
+
+def _compile_string(text):
+    generator = _Generator(None)
+    generator.page(_Source(_normalize(text), "<string>"))
+    return _Compiled(generator, "<psp string>")
+
+
+def parse(filename, dir=None):
+    """The Python code for the page in file filename (dir + filename
+    when dir is given: relative includes are then looked up in dir too).
+    Raises PSPParseError for a page that cannot become Python."""
+    path = dir + filename if dir else filename
+    return _compile_file(path, dir).source
+
+
+def parsestring(string):
+    """The Python code for the page text string."""
+    return _compile_string(string).source
