@@ -28,6 +28,7 @@ _COMMENT_STOP = re.compile(r"%>|\n")
 _SINGLE_STOP = {"'": re.compile(r"[\\'\n]"), '"': re.compile(r'[\\"\n]')}
 _TRIPLE_STOP = {"'": re.compile(r"\\|'''"), '"': re.compile(r'\\|"""')}
 _LEADING_WS = re.compile(r"[\t ]*")
+_LINE_REFERENCE = re.compile(r"on line (\d+)")
 
 
 class PSPParseError(SyntaxError):
@@ -319,8 +320,16 @@ class _Generator:
             filename, line = self.origins[-1]
         else:
             filename, line = None, 1
+        message = _LINE_REFERENCE.sub(
+            lambda found: "on line %d" % self.line_of(int(found.group(1))),
+            message)
         return PSPParseError("invalid Python code: %s" % message,
                              filename, line)
+
+    def line_of(self, lineno):
+        if 0 < lineno <= len(self.origins):
+            return self.origins[lineno - 1][1]
+        return lineno
 
 
 class _Compiled:
