@@ -15,11 +15,13 @@ it starts private httpd instances on 127.0.0.1 and runs wrk against:
   publisher   a mod_python.publisher hello world function
   cgihandler  a small legacy CGI script run by mod_python.cgihandler
   cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
+  psp         table.psp: a PSP page rendering a 100-row table
+  psp-handler the same page written as a plain handler (table.py)
 
 and, when available, Debian's mod_wsgi (hello.wsgi) and mod_python 3.5
-(rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler: the same files
-under the old module): installed, or unpacked from their .deb files into
-/tmp/mp-bench-alternatives by scripts/bench.sh.  They never share an
+(rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler, mp3.5-psp: the
+same files under the old module): installed, or unpacked from their .deb
+files into /tmp/mp-bench-alternatives by scripts/bench.sh.  They never share an
 httpd with ours.  The servers of one MPM all run at once and
 each round runs the rows in turn, so the ratio column is the median over
 --rounds of (row req/s / static req/s of the same MPM, load and round):
@@ -155,6 +157,22 @@ ROWS = {
     </Files>
 </Directory>
 """),
+    "psp": ("/table.psp", lambda mpm: """
+<Directory {htdocs}>
+    <Files table.psp>
+        SetHandler mod_python
+        PythonHandler mod_python.psp
+        PythonAutoReload Off
+    </Files>
+</Directory>
+"""),
+    "psp-handler": ("/table", lambda mpm: """
+<Location /table>
+    SetHandler mod_python
+    PythonHandler table
+    PythonAutoReload Off
+</Location>
+"""),
     "cgi": ("/legacy.cgi", lambda mpm: cgi_module(mpm) + """
 <Directory {htdocs}>
     <Files legacy.cgi>
@@ -176,12 +194,16 @@ OPTIONAL_ROWS = {
                                       "mod_python.publisher"),
     "mp3.5-cgihandler": old_mod_python("/legacy.py",
                                        "mod_python.cgihandler"),
+    "mp3.5-psp": old_mod_python("/table.psp", "mod_python.psp"),
 }
 
 
 # ------------------------------------------------------------------ wrk
 
 LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+# Found on the caller's PATH (main() later gives the servers Debian's).
+WRK = shutil.which("wrk") or "wrk"
 
 
 def parse_wrk(output):
@@ -202,7 +224,7 @@ def parse_wrk(output):
 def run_wrk(url, connections, duration):
     threads = 1 if connections == 1 else 2
     result = subprocess.run(
-        ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration,
+        [WRK, "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration,
          "--latency", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=duration + 60)
     if result.returncode != 0:

@@ -27,10 +27,18 @@ class Writer:
 
 
 def render(page, **names):
-    req = Writer()
-    exec(compile(parsestring(page), "<page>", "exec"),
-         dict(names, req=req))
-    return "".join(req.parts)
+    """The page's output, run as PSP.run runs it (and, to compare, as
+    plain module code: both must give the same output)."""
+    outputs = []
+    for as_module in (False, True):
+        req = Writer()
+        compiled = _psp._compile_string(page)
+        if as_module:
+            compiled.function = None
+        compiled.run(dict(names, req=req))
+        outputs.append("".join(req.parts))
+    assert outputs[0] == outputs[1]
+    return outputs[0]
 
 
 def error_of(page):
@@ -138,6 +146,47 @@ def test_tab_indented_code_gets_tab_suites():
 def test_text_inside_function_until_dedent():
     page = ("<%\ndef f():\n    return 2\n# end of f\n%><%= f() %>")
     assert render(page) == "2"
+
+
+# ------------------------------------------- pages run as function bodies
+
+def test_a_page_runs_as_a_function():
+    compiled = _psp._compile_string("<%\nfor i in range(3):\n%><%= i %>")
+    assert compiled.function is not None
+    assert "i" in compiled.function.co_varnames
+
+
+def test_variable_given_then_reassigned():
+    assert render("<% title = title.upper() %><%= title %>",
+                  title="t") == "T"
+
+
+def test_builtin_read_before_the_page_shadows_it():
+    assert render('<%= len("ab") %><% len = 5 %><%= len %>') == "25"
+
+
+def test_name_read_before_assignment_is_a_name_error():
+    with pytest.raises(NameError):
+        render("<%= later %><% later = 1 %>")
+
+
+def test_functions_and_classes_see_page_variables():
+    page = "<%\ndef f():\n    return x\nx = 3\n%><%= f() %>"
+    assert render(page) == "3"
+    page = "<%\nx = 2\nclass C:\n    y = x * 2\n# end of C\n%><%= C.y %>"
+    assert render(page) == "4"
+
+
+@pytest.mark.parametrize("page, output", [
+    ("<%\nn = 0\ndef inc():\n    global n\n    n += 1\ninc()\ninc()\n"
+     "%><%= n %>", "2"),
+    ("<% x = 1 %><%= sorted(locals()) == sorted(globals()) %>", "True"),
+    ("<% from math import * %><%= floor(2.5) %>", "2"),
+    ("<%\nglobal g\ng = 1\n%><%= g %>", "1"),
+])
+def test_pages_that_need_module_code(page, output):
+    assert _psp._compile_string(page).function is None
+    assert render(page) == output
 
 
 # ------------------------------------------------------------------ errors
@@ -302,7 +351,7 @@ def test_parser_property():
                          max_size=60).map("".join),
         strategies.text(max_size=80))
 
-    @hypothesis.settings(max_examples=1500, deadline=2000,
+    @hypothesis.settings(max_examples=1000, deadline=5000,
                          suppress_health_check=list(hypothesis.HealthCheck))
     @hypothesis.given(pages)
     def check(page):

@@ -8,9 +8,13 @@ the page line.  The code is compiled here: a page either becomes a code
 object or raises PSPParseError, never anything else.
 """
 
+import ast
 import bisect
+import builtins
 import os
 import re
+import symtable
+import types
 
 # Includes nest at most this deep, and one page expands at most this
 # many includes in all (a page including a page twice, ten levels deep,
@@ -144,6 +148,13 @@ def _triple_end(source, start, quote):
         return found.end()
 
 
+class _Expression(str):
+    """The Python text of a <%= %>, told apart from page text."""
+
+    def simple(self):
+        return "\n" not in self and "#" not in self
+
+
 class _Generator:
     """Turns pages into Python code, one generated line at a time, and
     remembers the page (file, line) of every generated line."""
@@ -156,6 +167,7 @@ class _Generator:
         self.files = []             # (path, mtime_ns, size) of every file
         self.stack = []             # realpaths of the files being expanded
         self.includes = 0
+        self.run = []               # text and expressions not yet emitted
 
     def emit(self, code, source, position):
         self.lines.append(code)
@@ -163,10 +175,59 @@ class _Generator:
 
     def emit_text(self, text, source, position):
         if text:
-            self.emit("%sreq.write(%r, 0)" % (self.indent, text),
-                      source, position)
+            self.run.append((text, source, position))
+
+    def expression(self, source, start, end):
+        expression = source.text[start:end]
+        if not expression.strip():
+            raise source.error("empty <%= %> expression", start)
+        self.run.append((_Expression(expression), source, start))
+
+    def flush(self):
+        """The text and expressions since the last code block, as one
+        req.write of a %-template (one call per run, not per piece)."""
+        run, self.run = self.run, []
+        if not run:
+            return
+        _, source, position = run[0]
+        expressions = [item for item in run
+                       if isinstance(item[0], _Expression)]
+        if not expressions:
+            self.emit("%sreq.write(%r, 0)" % (
+                self.indent, "".join(text for text, _, _ in run)),
+                source, position)
+            return
+        template = "".join("%s" if isinstance(text, _Expression)
+                           else text.replace("%", "%%")
+                           for text, _, _ in run)
+        line = source.line(position)
+        if all(source.line(start) == line and expression.simple()
+               for expression, _, start in expressions):
+            self.emit("%sreq.write(%r %% (%s), 0)" % (
+                self.indent, template, "".join(
+                    "(%s)," % expression.strip()
+                    for expression, _, _ in expressions)),
+                source, position)
+            return
+        self.emit("%sreq.write(%r %% (" % (self.indent, template),
+                  source, position)
+        for expression, source, start in expressions:
+            lines = expression.split("\n")
+            for number, text in enumerate(lines):
+                self.emit(("%s    (%s" % (self.indent, text)) if number == 0
+                          else text, source, start)
+                start += len(text) + 1
+            if expression.simple():
+                self.lines[-1] += "),"
+            else:
+                self.emit("%s    )," % self.indent, source, start - 1)
+        self.emit("%s), 0)" % self.indent, source, start - 1)
 
     def page(self, source):
+        self.scan(source)
+        self.flush()
+
+    def scan(self, source):
         text = source.text
         position = 0
         while position < len(text):
@@ -197,28 +258,12 @@ class _Generator:
                 self.code(source, start + 2, end)
                 position = end + 2
 
-    def expression(self, source, start, end):
-        expression = source.text[start:end]
-        if not expression.strip():
-            raise source.error("empty <%= %> expression", start)
-        if "\n" not in expression and "#" not in expression:
-            self.emit("%sreq.write(str((%s)), 0)"
-                      % (self.indent, expression.strip()), source, start)
-            return
-        lines = expression.split("\n")
-        self.emit("%sreq.write(str((%s" % (self.indent, lines[0]),
-                  source, start)
-        position = start + len(lines[0]) + 1
-        for line in lines[1:]:
-            self.emit(line, source, position)
-            position += len(line) + 1
-        self.emit("%s)), 0)" % self.indent, source, end)
-
     def code(self, source, start, end):
         """Code lines after the first keep their own indentation; the
         first (after <%) goes at the current indentation.  The text that
         follows is indented like the block's last line, one level more
         when the last code line ends with ':' (see Doc/psp.rst)."""
+        self.flush()
         lines = source.text[start:end].split("\n")
         first, rest = lines[0].strip(), lines[1:]
         if first:
@@ -247,6 +292,7 @@ class _Generator:
     def directive(self, source, body, start):
         include = _INCLUDE.match(body)
         if include:
+            self.flush()
             self.include(source, include.group(1), start)
         elif _PAGE_ENCODING.match(body):
             if start != 0:
@@ -336,13 +382,21 @@ class _Compiled:
     """A parsed and compiled page: the code, the generated source, the
     page line of each generated line, and the files it was made of."""
 
-    __slots__ = ("code", "source", "origins", "files", "names")
+    __slots__ = ("code", "function", "source", "origins", "files", "names")
 
     def __init__(self, generator, code_name):
         self.source, self.code = generator.result(code_name)
         self.origins = generator.origins
         self.files = tuple(generator.files)
         self.names = _names(self.code)
+        self.function = _page_function(self.source, code_name, self.names)
+
+    def run(self, scope):
+        """Run the page with scope as its globals."""
+        if self.function is None:
+            exec(self.code, scope)
+        else:
+            types.FunctionType(self.function, scope)(scope, _BUILTINS)
 
     def current(self):
         """True while no file of the page changed since it was parsed."""
@@ -359,6 +413,73 @@ class _Compiled:
         if 0 < lineno <= len(self.origins):
             return self.origins[lineno - 1]
         return None, lineno
+
+
+# A page that uses one of these sees its variables through a namespace,
+# which a function's locals are not: it runs as module code.
+_NAMESPACE_NAMES = frozenset(("locals", "globals", "vars", "dir", "eval",
+                              "exec"))
+_BUILTINS = vars(builtins)
+_BUILTIN_NAMES = frozenset(_BUILTINS)
+
+
+def _page_function(source, code_name, names):
+    """The page's code as the body of a function
+    ``page(__psp_globals__, __psp_builtins__)``, or None.
+
+    Module code keeps every page variable in a dict (LOAD_NAME and
+    STORE_NAME); a function keeps them in fast locals, which makes a
+    page that loops over a table about as fast as the same handler
+    written by hand.  It does what the module code does: every name the
+    page assigns starts with the value of the same global (or builtin)
+    when there is one, functions and classes the page defines see its
+    variables as closures, and a page whose functions declare one of them
+    ``global``, or that looks at its namespace (locals(), eval() ...), or
+    that does not compile as a function (``from m import *``) runs as
+    module code instead."""
+    if names & _NAMESPACE_NAMES:
+        return None
+    try:
+        top = symtable.symtable(source, code_name, "exec")
+        tree = ast.parse(source, code_name)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    assigned = sorted(
+        symbol.get_name() for symbol in top.get_symbols()
+        if symbol.is_assigned() or symbol.is_imported())
+    if _declares_global(top.get_children(), set(assigned)):
+        return None
+    prologue = []
+    for name in assigned:
+        prologue.append("if %r in __psp_globals__:\n"
+                        "    %s = __psp_globals__[%r]\n" % (name, name, name))
+        if name in _BUILTIN_NAMES:
+            prologue.append("elif %r in __psp_builtins__:\n"
+                            "    %s = __psp_builtins__[%r]\n"
+                            % (name, name, name))
+    function = ast.parse("def page(__psp_globals__, __psp_builtins__):\n"
+                         "    pass\n").body[0]
+    function.body = ast.parse("".join(prologue)).body + tree.body \
+        if prologue or tree.body else function.body
+    module = ast.Module(body=[function], type_ignores=[])
+    try:
+        code = compile(module, code_name, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            return const
+    return None
+
+
+def _declares_global(tables, names):
+    for table in tables:
+        for symbol in table.get_symbols():
+            if symbol.is_declared_global() and symbol.get_name() in names:
+                return True
+        if _declares_global(table.get_children(), names):
+            return True
+    return False
 
 
 def _names(code):

@@ -15,6 +15,7 @@ serves ``.psp`` files; ``PSP(req, filename=...)`` renders templates from
 any handler.  Doc/psp.rst describes the syntax and its indentation rules.
 """
 
+import builtins
 import collections
 import html
 import os
@@ -80,10 +81,15 @@ def _configure_cache(req):
         _files.size = _strings.size = size
 
 
-def _load_file(path):
+def _load_file(req, path):
+    """The compiled page at path, parsed again if it or an include
+    changed; SERVER_RETURN(404) if there is no such file."""
     compiled = _files.get(path)
     if compiled is not None and compiled.current():
         return compiled
+    if not os.path.isfile(path):
+        raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
+    _configure_cache(req)
     compiled = _compile_file(path)
     _files.put(path, compiled)
     return compiled
@@ -172,20 +178,18 @@ class PSP:
         if string is not None:
             self.compiled = _load_string(string)
         else:
-            if not os.path.isfile(filename):
-                raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
-            self.compiled = _load_file(filename)
+            self.compiled = _load_file(req, filename)
         self.code = self.compiled.code
 
     def run(self, vars={}, flush=0):
         """Execute the page; vars (then those given to PSP()) are its
         globals besides req, psp, form and session."""
         req, names = self.req, self.compiled.names
-        form = _form(req) if "form" in names else getattr(req, "form", None)
+        form = _form(req) if "form" in names else None
         session, own_session = (_session(req) if "session" in names
-                                else (getattr(req, "session", None), False))
+                                else (None, False))
         psp = PSPInterface(req, self.filename, form)
-        scope = {"__builtins__": __builtins__, "__name__": "__psp__",
+        scope = {"__builtins__": builtins, "__name__": "__psp__",
                  "__file__": self.filename, "apache": apache, "util": util,
                  "os": os, "sys": sys,
                  "req": req, "psp": psp, "form": form, "session": session}
@@ -193,7 +197,7 @@ class PSP:
         scope.update(vars)
         try:
             try:
-                exec(self.code, scope)
+                self.compiled.run(scope)
             except apache.SERVER_RETURN:
                 raise
             except Exception:
@@ -203,7 +207,7 @@ class PSP:
                 psp.error_page.run({"exception": sys.exc_info()}, flush)
             if flush:
                 req.flush()
-            if session is not None and own_session:
+            if own_session:
                 session.save()
         finally:
             if own_session:
@@ -294,7 +298,6 @@ def _source_view_target(req):
 def handler(req):
     """PythonHandler mod_python.psp: run the .psp page req.filename; with
     PythonDebug On, page.psp_ shows the code generated for page.psp."""
-    _configure_cache(req)
     req.content_type = "text/html; charset=utf-8"
     if req.filename.endswith("_") and not os.path.isfile(req.filename):
         page = _source_view_target(req) if _debug(req) else None
