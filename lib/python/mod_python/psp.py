@@ -83,9 +83,10 @@ def _configure_cache(req):
 
 def _load_file(req, path):
     """The compiled page at path, parsed again if it or an include
-    changed; SERVER_RETURN(404) if there is no such file."""
+    changed (not checked with PythonAutoReload Off); SERVER_RETURN(404)
+    if there is no such file."""
     compiled = _files.get(path)
-    if compiled is not None and compiled.current():
+    if compiled is not None and (not req._autoreload or compiled.current()):
         return compiled
     if not os.path.isfile(path):
         raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
