@@ -8,7 +8,6 @@ the page line.  The code is compiled here: a page either becomes a code
 object or raises PSPParseError, never anything else.
 """
 
-import ast
 import bisect
 import builtins
 import os
@@ -31,6 +30,7 @@ _CODE_STOP = re.compile(r"%>|[#'\"]")
 _COMMENT_STOP = re.compile(r"%>|\n")
 _SINGLE_STOP = {"'": re.compile(r"[\\'\n]"), '"': re.compile(r'[\\"\n]')}
 _TRIPLE_STOP = {"'": re.compile(r"\\|'''"), '"': re.compile(r'\\|"""')}
+_NEWLINE = re.compile("\n")
 _LEADING_WS = re.compile(r"[\t ]*")
 _LINE_REFERENCE = re.compile(r"on line (\d+)")
 
@@ -82,8 +82,7 @@ class _Source:
     def __init__(self, text, filename):
         self.text = text
         self.filename = filename
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"] \
-            if "\n" in text else []
+        self.newlines = [found.start() for found in _NEWLINE.finditer(text)]
 
     def line(self, position):
         return bisect.bisect_left(self.newlines, position) + 1
@@ -419,6 +418,7 @@ class _Compiled:
 # which a function's locals are not: it runs as module code.
 _NAMESPACE_NAMES = frozenset(("locals", "globals", "vars", "dir", "eval",
                               "exec"))
+_ONLY_AST = 0x400            # ast.PyCF_ONLY_AST
 _BUILTINS = vars(builtins)
 _BUILTIN_NAMES = frozenset(_BUILTINS)
 
@@ -441,7 +441,7 @@ def _page_function(source, code_name, names):
         return None
     try:
         top = symtable.symtable(source, code_name, "exec")
-        tree = ast.parse(source, code_name)
+        tree = _syntax_tree(source, code_name)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     assigned = sorted(
@@ -457,11 +457,12 @@ def _page_function(source, code_name, names):
             prologue.append("elif %r in __psp_builtins__:\n"
                             "    %s = __psp_builtins__[%r]\n"
                             % (name, name, name))
-    function = ast.parse("def page(__psp_globals__, __psp_builtins__):\n"
-                         "    pass\n").body[0]
-    function.body = ast.parse("".join(prologue)).body + tree.body \
+    function = _syntax_tree("def page(__psp_globals__, __psp_builtins__):\n"
+                            "    pass\n", code_name).body[0]
+    function.body = _syntax_tree("".join(prologue), code_name).body \
+        + tree.body \
         if prologue or tree.body else function.body
-    module = ast.Module(body=[function], type_ignores=[])
+    module = type(tree)(body=[function], type_ignores=[])
     try:
         code = compile(module, code_name, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -470,6 +471,11 @@ def _page_function(source, code_name, names):
         if isinstance(const, types.CodeType):
             return const
     return None
+
+
+def _syntax_tree(source, code_name):
+    """ast.parse() without importing ast (1.5 MB in every child)."""
+    return compile(source, code_name, "exec", _ONLY_AST, dont_inherit=True)
 
 
 def _declares_global(tables, names):

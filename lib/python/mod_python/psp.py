@@ -17,12 +17,11 @@ any handler.  Doc/psp.rst describes the syntax and its indentation rules.
 
 import builtins
 import collections
-import html
 import os
 import sys
 import threading
 
-from mod_python import apache, util
+from mod_python import apache
 from mod_python._psp import (PSPParseError, _compile_file,
                               _compile_string, _decode, parse,
                               parsestring)
@@ -128,18 +127,25 @@ class PSPInterface:
         if self.form is None:
             self.form = _form(self.req)
         kw.setdefault("req", self.req)
-        return util.apply_fs_data(object, self.form, **kw)
+        return _util().apply_fs_data(object, self.form, **kw)
 
     def redirect(self, location, permanent=0):
         """Redirect the client (301 if permanent, else 302); ends the
         page.  Only before any output was sent."""
-        util.redirect(self.req, location, permanent)
+        _util().redirect(self.req, location, permanent)
+
+
+def _util():
+    """mod_python.util, imported when a page needs it (its imports cost
+    every child memory)."""
+    from mod_python import util
+    return util
 
 
 def _form(req):
     form = getattr(req, "form", None)
     if form is None:
-        form = util.FieldStorage(req, keep_blank_values=1)
+        form = _util().FieldStorage(req, keep_blank_values=1)
         req.form = form
     return form
 
@@ -191,9 +197,11 @@ class PSP:
                                 else (None, False))
         psp = PSPInterface(req, self.filename, form)
         scope = {"__builtins__": builtins, "__name__": "__psp__",
-                 "__file__": self.filename, "apache": apache, "util": util,
-                 "os": os, "sys": sys,
+                 "__file__": self.filename, "apache": apache, "os": os,
+                 "sys": sys,
                  "req": req, "psp": psp, "form": form, "session": session}
+        if "util" in names:
+            scope["util"] = _util()
         scope.update(self.vars)
         scope.update(vars)
         try:
@@ -237,6 +245,7 @@ class PSP:
     def display_code(self):
         """Write an HTML table: each generated Python line, numbered,
         beside the page line it came from."""
+        import html
         req, compiled = self.req, self.compiled
         sources = {}
 
