@@ -33,6 +33,11 @@ CONFIG = """
         PythonOption mod_python.psp.cache_size 3
         PythonInterpreter psp_small_cache
     </Directory>
+    <Directory {htdocs}/psp/frozen>
+        PythonAutoReload Off
+        PythonInterpreter psp_frozen
+    </Directory>
+    PythonOption mod_python.session.database_directory {var}
     <Files "denied.psp">
         Require all denied
     </Files>
@@ -188,6 +193,12 @@ def test_error_page(httpd):
         "okay", "fail", "ValueError:", "broken"]
 
 
+def test_error_page_is_not_run_for_a_redirect(httpd):
+    response = get(httpd, "/redirect_error_page.psp")
+    assert response.status_code == 302
+    assert "fail" not in response.text
+
+
 # ------------------------------------------------------- psp, form, session
 
 def test_redirect(httpd):
@@ -222,6 +233,13 @@ def test_session_page(httpd):
     second = session.get(url, headers={"Host": HOST})
     assert first.text.strip() == "hits=1"
     assert second.text.strip() == "hits=2"
+
+
+@pytest.mark.skipif(not SESSION_AVAILABLE,
+                    reason="mod_python.Session is not built yet")
+def test_error_page_with_session(httpd):
+    # 3.5's test_psp_error: the error page sees the page's session
+    assert ok(httpd, "/errsession.psp").split() == ["okay", "fail", "1"]
 
 
 # ---------------------------------------------------------- templates
@@ -320,6 +338,17 @@ def test_edited_include_is_picked_up(httpd):
     later = time.time() + 2
     os.utime(include, (later, later))
     assert session.get(url, headers={"Host": HOST}).text == "[two, longer]"
+
+
+def test_autoreload_off_keeps_the_compiled_page(httpd):
+    page = httpd.htdocs / "psp" / "frozen" / "page.psp"
+    session = requests.Session()
+    url = httpd.url("/frozen/page.psp")
+    assert session.get(url, headers={"Host": HOST}).text == "version one\n"
+    page.write_bytes(b"version two, longer\n")
+    later = time.time() + 2
+    os.utime(page, (later, later))
+    assert session.get(url, headers={"Host": HOST}).text == "version one\n"
 
 
 def test_cache_is_bounded(httpd):
