@@ -498,6 +498,11 @@ ALLOWED_DYNAMIC_CODE = {
     ("cgihandler.py", "compile"),   # the CGI script file itself
     ("publisher.py", "compile"),    # the published page file itself
     ("publisher.py", "exec"),       # the published page file itself
+    # PSP: the code of a page file (or of a template string a handler
+    # gives), with the page's text embedded as repr() literals, never as
+    # code; include names come from the page, never from the request
+    ("_psp.py", "compile"),
+    ("_psp.py", "exec"),
 }
 DYNAMIC = {"eval", "exec", "compile", "loads", "load", "__import__"}
 
