@@ -334,6 +334,12 @@ def check_any_input(page):
     return source
 
 
+# random code makes the compiler warn (invalid escapes, "1if"): not ours
+QUIET_COMPILER = pytest.mark.filterwarnings("ignore::SyntaxWarning",
+                                            "ignore::DeprecationWarning")
+
+
+@QUIET_COMPILER
 def test_parser_property_seeded():
     """Always runs: 3000 seeded random pages made of PSP fragments."""
     import random
@@ -343,6 +349,7 @@ def test_parser_property_seeded():
                                 for _ in range(rng.randrange(0, 40))))
 
 
+@QUIET_COMPILER
 def test_parser_property():
     hypothesis = pytest.importorskip("hypothesis")
     strategies = hypothesis.strategies
