@@ -226,14 +226,14 @@ static PyObject *conn_write(mp_conn *self, PyObject *arg)
 static PyObject *conn_log_error(mp_conn *self, PyObject *args)
 {
     conn_rec *c = conn_rec_of(self);
-    const char *message;
-    int level = APLOG_ERR;
+    PyObject *message;
+    int level;
 
-    if (c == NULL || !PyArg_ParseTuple(args, "s|i:log_error", &message,
-                                       &level)) {
+    if (c == NULL || !mp_log_args(args, &message, &level)) {
         return NULL;
     }
-    ap_log_cerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, c, "%s", message);
+    ap_log_cerror(APLOG_MARK, level, 0, c, "%s", PyBytes_AS_STRING(message));
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 

@@ -364,24 +364,24 @@ static PyObject *filter_disable(mp_filter *self, PyObject *unused)
 
 static PyObject *filter_log_error(mp_filter *self, PyObject *args)
 {
-    const char *message;
-    int level = APLOG_ERR;
+    PyObject *message;
+    const char *text;
+    int level;
 
-    if (!PyArg_ParseTuple(args, "s|i:log_error", &message, &level)) {
+    if (!mp_log_args(args, &message, &level)) {
         return NULL;
     }
+    text = PyBytes_AS_STRING(message);
     if (self->call != NULL && self->call->f->r != NULL) {
-        ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0,
-                      self->call->f->r, "%s", message);
+        ap_log_rerror(APLOG_MARK, level, 0, self->call->f->r, "%s", text);
     }
     else if (self->call != NULL) {
-        ap_log_cerror(APLOG_MARK, level & APLOG_LEVELMASK, 0,
-                      self->call->f->c, "%s", message);
+        ap_log_cerror(APLOG_MARK, level, 0, self->call->f->c, "%s", text);
     }
     else {
-        ap_log_error(APLOG_MARK, level & APLOG_LEVELMASK, 0, NULL, "%s",
-                     message);
+        ap_log_error(APLOG_MARK, level, 0, NULL, "%s", text);
     }
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 

@@ -234,32 +234,64 @@ MEMBER(M_I64, allowed);
 typedef enum { T_HEADERS_IN, T_HEADERS_OUT, T_ERR_HEADERS_OUT,
                T_SUBPROCESS_ENV, T_NOTES } table_id;
 
+/* The apr_table_t of request r that a table member (closure) names. */
+static apr_table_t *request_table(request_rec *r, void *closure)
+{
+    switch ((table_id)(apr_uintptr_t)closure) {
+    case T_HEADERS_IN:      return r->headers_in;
+    case T_HEADERS_OUT:     return r->headers_out;
+    case T_ERR_HEADERS_OUT: return r->err_headers_out;
+    case T_SUBPROCESS_ENV:  return r->subprocess_env;
+    case T_NOTES:           return r->notes;
+    }
+    return NULL;
+}
+
 static PyObject *table_get(mp_request *self, void *closure)
 {
     request_rec *r = req_rec(self);
-    apr_table_t *t = NULL;
 
     if (r == NULL) {
         return NULL;
     }
-    switch ((table_id)(apr_uintptr_t)closure) {
-    case T_HEADERS_IN:      t = r->headers_in; break;
-    case T_HEADERS_OUT:     t = r->headers_out; break;
-    case T_ERR_HEADERS_OUT: t = r->err_headers_out; break;
-    case T_SUBPROCESS_ENV:  t = r->subprocess_env; break;
-    case T_NOTES:           t = r->notes; break;
-    }
-    return mp_table_wrap(t, r->pool, (PyObject *)self);
+    return mp_table_wrap(request_table(r, closure), r->pool,
+                         (PyObject *)self);
 }
 
-/* Assigning a mapping to a table member replaces its contents. */
+static int add_entry(void *table, const char *key, const char *value)
+{
+    apr_table_add(table, key, value);
+    return 1;
+}
+
+/* req.headers_out = value: the table's content becomes value's.  A table
+ * (duplicates kept) is copied in C; assigning a table to itself, or one
+ * that shares its apr_table_t, changes nothing (a clear() first would
+ * empty the source).  Any other mapping or sequence of pairs goes through
+ * clear() and update(). */
 static int table_set(mp_request *self, PyObject *value, void *closure)
 {
+    request_rec *r = req_rec(self);
+    apr_table_t *target, *source;
     PyObject *table, *result;
 
+    if (r == NULL) {
+        return -1;
+    }
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "request tables cannot be deleted");
         return -1;
+    }
+    target = request_table(r, closure);
+    if (PyObject_TypeCheck(value, &mp_table_type)) {
+        if ((source = mp_table_get(value)) == NULL) {
+            return -1;
+        }
+        if (source != target) {
+            apr_table_clear(target);
+            apr_table_do(add_entry, target, source, NULL);
+        }
+        return 0;
     }
     table = table_get(self, closure);
     if (table == NULL) {
@@ -1193,20 +1225,14 @@ static PyObject *request_take_cleanups(mp_request *self, PyObject *unused)
 static PyObject *request_log_error(mp_request *self, PyObject *args)
 {
     request_rec *r = req_rec(self);
-    PyObject *message, *bytes;
-    int level = APLOG_ERR;
+    PyObject *message;
+    int level;
 
-    if (r == NULL || !PyArg_ParseTuple(args, "O|i:log_error", &message,
-                                       &level)) {
+    if (r == NULL || !mp_log_args(args, &message, &level)) {
         return NULL;
     }
-    bytes = mp_text_bytes(message, "log_error: message");
-    if (bytes == NULL) {
-        return NULL;
-    }
-    ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, r, "%s",
-                  PyBytes_AS_STRING(bytes));
-    Py_DECREF(bytes);
+    ap_log_rerror(APLOG_MARK, level, 0, r, "%s", PyBytes_AS_STRING(message));
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 

@@ -183,19 +183,15 @@ static PyGetSetDef server_getset[] = {
 
 static PyObject *server_log_error(mp_server *self, PyObject *args)
 {
-    PyObject *message, *bytes;
-    int level = APLOG_ERR;
+    PyObject *message;
+    int level;
 
-    if (!PyArg_ParseTuple(args, "O|i:log_error", &message, &level)) {
+    if (!mp_log_args(args, &message, &level)) {
         return NULL;
     }
-    bytes = mp_text_bytes(message, "log_error: message");
-    if (bytes == NULL) {
-        return NULL;
-    }
-    ap_log_error(APLOG_MARK, level & APLOG_LEVELMASK, 0, self->s, "%s",
-                 PyBytes_AS_STRING(bytes));
-    Py_DECREF(bytes);
+    ap_log_error(APLOG_MARK, level, 0, self->s, "%s",
+                 PyBytes_AS_STRING(message));
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 

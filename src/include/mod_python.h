@@ -270,6 +270,8 @@ const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
 /* str (encoded) or bytes as a new bytes object; NULL + exception when
  * value is neither, or contains a NUL byte. */
 PyObject *mp_text_bytes(PyObject *value, const char *what);
+PyObject *mp_log_message(PyObject *message);
+int mp_log_args(PyObject *args, PyObject **message, int *level);
 
 /* mp_finfo (req.finfo, apache.stat()) from an apr_finfo_t, and back
  * (obj: an mp_finfo or None; strings copied into p). */
