@@ -301,7 +301,11 @@ int mp_process_connection(conn_rec *c)
     }
     mp_release_interpreter();
     apr_atomic_dec32(&mp_calls_in_progress);
-    (void)status;
+    if (status == DECLINED) {
+        /* as in 3.5: the next process_connection hook (HTTP) takes the
+         * connection, with whatever the handler left unread */
+        return DECLINED;
+    }
     /* the MPM closes the connection: prefork/worker always do after this
      * hook; event needs to be told */
     if (c->cs != NULL) {
