@@ -593,10 +593,13 @@ static int call_filter_handler(mp_filter_call *call)
                                    ctx->handler,
                                    mp_handler_flags(conf, ctx->handler),
                                    conf->python_path);
+    if (result == NULL) {
+        /* logged (and cleared) before filter_cut_loose calls into Python */
+        mp_log_python_error(s, "internal error dispatching a filter");
+    }
     filter_cut_loose(self);         /* later use raises */
     Py_DECREF(self);
     if (result == NULL) {
-        mp_log_python_error(s, "internal error dispatching a filter");
         goto done;
     }
     status = PyLong_AsLong(result);
