@@ -40,6 +40,7 @@ typedef struct {
     apr_status_t cut;               /* output_cut()'s status, once cut */
     apr_bucket_brigade *bb_in;      /* input: read from the next filter */
     apr_bucket_brigade *leftover;   /* input: produced beyond readbytes */
+    apr_bucket_brigade *bb_out;     /* output: written, emptied each call */
 } mp_filter_ctx;
 
 /* One call of the filter by Apache. */
@@ -723,8 +724,13 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     call.f = f;
     call.ctx = ctx;
     call.bb_in = bb;
-    call.bb_out = apr_brigade_create(f->r ? f->r->pool : f->c->pool,
-                                     f->c->bucket_alloc);
+    if (ctx->bb_out == NULL) {
+        /* one brigade for every call: a pool allocation per call would
+         * grow the request pool with the length of the response */
+        ctx->bb_out = apr_brigade_create(f->r ? f->r->pool : f->c->pool,
+                                         f->c->bucket_alloc);
+    }
+    call.bb_out = ctx->bb_out;
     /* (a handler that failed after close() had ended the response: the
      * rest is dropped below, as after any close) */
     if (call_filter_handler(&call) != 0 && !ctx->closed) {
@@ -740,7 +746,9 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                 apr_bucket_eos_create(f->c->bucket_alloc));
             ctx->closed = 1;
         }
-        return ap_pass_brigade(f->next, call.bb_out);
+        rv = ap_pass_brigade(f->next, call.bb_out);
+        apr_brigade_cleanup(call.bb_out);
+        return rv;
     }
     /* data the handler did not read is passed on, never dropped */
     if (!ctx->closed) {
@@ -759,6 +767,7 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         apr_brigade_cleanup(bb);
     }
     if (call.pass_status != APR_SUCCESS) {
+        apr_brigade_cleanup(call.bb_out);
         return call.pass_status;
     }
     if (APR_BRIGADE_EMPTY(call.bb_out)) {
