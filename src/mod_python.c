@@ -544,29 +544,53 @@ const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
                                       : MP_MAIN_INTERPRETER;
 }
 
-/* Does h's "| .ext" list allow r->filename? */
-static int extension_matches(request_rec *r, const mp_handler *h)
+/* The extension of r->filename as "| .ext" lists name it (mod_python
+ * 3.5): from the first dot of the last path component ("a.tar.gz" ->
+ * ".tar.gz"); NULL without a filename or a dot. */
+static const char *filename_extension(request_rec *r)
 {
     const char *base, *dot;
-    int i;
 
-    if (h->extensions == NULL) {
-        return 1;
-    }
     if (r->filename == NULL) {
-        return 0;
+        return NULL;
     }
     base = strrchr(r->filename, '/');
-    dot = strrchr(base ? base : r->filename, '.');
-    if (dot == NULL) {
-        return 0;
-    }
-    for (i = 0; i < h->extensions->nelts; i++) {
-        if (strcmp(dot, APR_ARRAY_IDX(h->extensions, i, const char *)) == 0) {
+    dot = strchr(base ? base + 1 : r->filename, '.');
+    return dot != NULL && dot[1] != '\0' ? dot : NULL;
+}
+
+static int extension_listed(const mp_handler *h, const char *ext)
+{
+    int i;
+
+    for (i = 0; ext != NULL && i < h->extensions->nelts; i++) {
+        if (strcmp(ext, APR_ARRAY_IDX(h->extensions, i, const char *)) == 0) {
             return 1;
         }
     }
     return 0;
+}
+
+/* Does h run for r?  As in mod_python 3.5: when handlers of the phase
+ * have a "| .ext" list naming the file's extension, only those run;
+ * otherwise only the handlers without such a list. */
+static int handler_applies(request_rec *r, const apr_array_header_t *handlers,
+                           const mp_handler *h)
+{
+    const char *ext = filename_extension(r);
+    int i;
+
+    if (h->extensions != NULL) {
+        return extension_listed(h, ext);
+    }
+    for (i = 0; ext != NULL && i < handlers->nelts; i++) {
+        const mp_handler *other = &APR_ARRAY_IDX(handlers, i, mp_handler);
+
+        if (other->extensions != NULL && extension_listed(other, ext)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* The request object of interp for this request, created on first use.
@@ -730,7 +754,7 @@ static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
     while (configured != NULL && cursor->configured < configured->nelts) {
         const mp_handler *h = &APR_ARRAY_IDX(configured, cursor->configured++,
                                              mp_handler);
-        if (extension_matches(r, h)) {
+        if (handler_applies(r, configured, h)) {
             return h;
         }
     }

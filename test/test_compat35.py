@@ -83,6 +83,12 @@ CONFIG = """
             PythonHandler compat::files_directive
         </FilesMatch>
     </Directory>
+    <Directory {htdocs}/compat35/pipe>
+        SetHandler mod_python
+        PythonHandler compat::pipe_py | .py
+        PythonHandler compat::pipe_gz | .gz
+        PythonHandler compat::pipe_plain
+    </Directory>
     <Directory {htdocs}/compat35/addphase>
         SetHandler mod_python
         PythonFixupHandler compat::add_content_from_fixup
@@ -232,6 +238,19 @@ def test_handlers_in_files_sections_get_the_directory(httpd, page):
     response = httpd.get("/files/" + page, host=HOST)
     assert response.status_code == 200, response.text
     assert response.text == "%s/compat35/files/" % httpd.htdocs
+
+
+@pytest.mark.parametrize("page, ran", [
+    ("page.py", "py;"),             # only the handlers listing .py
+    ("other", "plain;"),            # no extension: those without a list
+    ("a.tar.gz", "plain;"),         # the extension is .tar.gz, not .gz
+])
+def test_extension_lists_as_35_reads_them(httpd, page, ran):
+    """3.5 test_pipe_ext: handlers whose "| .ext" list names the file's
+    extension run instead of those without a list."""
+    response = httpd.get("/pipe/" + page, host=HOST)
+    assert response.status_code == 200, response.text
+    assert response.text == ran
 
 
 # ---------------------------------------------------------- add_handler

@@ -160,3 +160,23 @@ def report_chain(req):
 def ssi_globals(req):
     req.ssi_globals = {"data": "test"}
     return apache.OK
+
+
+# ------------------------------------------------------------- | .ext
+
+def _pipe(req, text):
+    req.content_type = "text/plain"
+    req.write(text + ";")
+    return apache.OK
+
+
+def pipe_py(req):
+    return _pipe(req, "py")
+
+
+def pipe_gz(req):
+    return _pipe(req, "gz")
+
+
+def pipe_plain(req):
+    return _pipe(req, "plain")
