@@ -326,7 +326,8 @@ def test_ssi_error_shows_mod_include_error_text_and_logs(httpd):
     assert response.text.strip() == "before %s after" % SSI_ERROR
     assert "ZeroDivisionError" not in response.text     # no traceback
     log = httpd.wait_for_log("ZeroDivisionError", offset)
-    assert "exception in <!--#python eval--> of" in log
+    assert "mod_python.apache: MP09001: exception in <!--#python eval--> " \
+        "of %s/compat35/ssi/error.shtml" % httpd.htdocs in log
 
 
 def test_ssi_code_is_not_expanded_with_request_variables(httpd):

@@ -452,21 +452,22 @@ def _dispatch_include(filter, tag, code):
             exec(code, namespace)
         return OK
     except BaseException:
-        _log_exception(req, "exception in <!--#python %s--> of %s"
-                       % (tag, req.filename))
+        _log_exception(req, "MP09001: exception in <!--#python %s--> of %s"
+                       % (tag, req.filename), source="mod_python.apache")
         return HTTP_INTERNAL_SERVER_ERROR
     finally:
         namespace["filter"] = None
 
 
-def _log_exception(target, header):
-    """Log header and the current traceback, line by line, via target."""
+def _log_exception(target, header, source="mod_python"):
+    """Log header and the current traceback, line by line, via target;
+    each line starts with source."""
     import traceback        # only on errors: keeps interpreters small
     text = traceback.format_exc()
     log = getattr(target, "log_error", None) or log_error
-    log("mod_python: %s (pid %d):" % (header, os.getpid()), APLOG_ERR)
+    log("%s: %s (pid %d):" % (source, header, os.getpid()), APLOG_ERR)
     for line in text.rstrip("\n").split("\n"):
-        log("mod_python:   %s" % line, APLOG_ERR)
+        log("%s:   %s" % (source, line), APLOG_ERR)
     return text
 
 
