@@ -23,10 +23,18 @@ enum { H_HANDLER, H_DIRECTORY, H_SILENT, H_IS_LOCATION };
 
 static PyObject *entry_tuple(const mp_handler *h)
 {
-    return Py_BuildValue("(NNii)", PyUnicode_FromString(h->handler),
-                         h->directory ? mp_str(h->directory)
-                                      : Py_NewRef(Py_None),
-                         h->silent, h->in_location);
+    PyObject *handler = PyUnicode_FromString(h->handler);
+    PyObject *directory = h->directory ? mp_str(h->directory)
+                                       : Py_NewRef(Py_None);
+    PyObject *entry = NULL;
+
+    if (handler != NULL && directory != NULL) {
+        entry = Py_BuildValue("(OOii)", handler, directory, h->silent,
+                              h->in_location);
+    }
+    Py_XDECREF(handler);
+    Py_XDECREF(directory);
+    return entry;
 }
 
 static int append_entry(PyObject *entries, const mp_handler *h)
