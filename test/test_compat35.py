@@ -108,6 +108,15 @@ CONFIG = """
         AddType text/html .shtml
         AddOutputFilter INCLUDES .shtml
     </Directory>
+    # users' directories: .htaccess may turn on includes, never #exec
+    <Directory {htdocs}/compat35/ssiuser>
+        Options IncludesNOEXEC
+        AllowOverride FileInfo Options=IncludesNOEXEC
+    </Directory>
+    <Directory {htdocs}/compat35/ssiuser2>
+        Options IncludesNOEXEC
+        AllowOverride FileInfo Options=IncludesNOEXEC
+    </Directory>
 </VirtualHost>
 """ % modules_dir()
 
@@ -367,3 +376,19 @@ def test_ssi_refused_under_includes_noexec(httpd):
     assert "IncludesNOEXEC forbids" in log
     assert "SSI-NOEXEC-RAN" not in log
     assert "evaluated" not in response.text
+
+
+def test_ssi_refused_in_htaccess_pages_without_exec(httpd):
+    """A user's .htaccess turns on SSI (Options +IncludesNOEXEC, all the
+    admin allows): mod_include runs, #python is refused, its code never
+    runs; asking for Options +Includes there is Apache's 500."""
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssiuser/page.shtml", host=HOST)
+    assert response.status_code == 200
+    assert response.text.strip() == "user /ssiuser/page.shtml %s end" % (
+        SSI_ERROR,)
+    assert httpd.get("/ssiuser2/page.shtml", host=HOST).status_code == 500
+    log = httpd.wait_for_log("Option Includes not allowed here", offset)
+    assert "IncludesNOEXEC forbids" in log
+    assert "SSI-HTACCESS-RAN" not in log
+
