@@ -40,7 +40,7 @@ CONFIG = """
     <Location /options/again>
         PythonOption set-again "yes"
     </Location>
-    <LocationMatch "^/(argv|attributes|exit_cleanup|add_bad|add_empty)">
+    <LocationMatch "^/(argv|attributes|exit_cleanup|add_bad|add_empty|hlist_added)">
         SetHandler mod_python
         PythonHandler compat
     </LocationMatch>
@@ -242,6 +242,12 @@ def test_hlist_describes_the_handlers_of_the_phase(httpd):
     assert second == ["compat::hlist_second", None]
     assert end == [None, None, None]
     assert result["now"] == "compat::hlist_second"
+
+
+def test_hlist_shows_handlers_added_to_the_phase(httpd):
+    result = get_json(httpd, "/hlist_added")
+    assert result["seen"] == ["compat", "compat::quiet"]
+    assert result["repr"] == "<mp_hlist handler='compat', 1 more>"
 
 
 @pytest.mark.parametrize("page", ["page.py", "page.fm"])

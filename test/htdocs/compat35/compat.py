@@ -180,3 +180,16 @@ def pipe_gz(req):
 
 def pipe_plain(req):
     return _pipe(req, "plain")
+
+
+def t_hlist_added(req):
+    req.add_handler("PythonHandler", "compat::quiet")
+    hlist, seen = req.hlist, []
+    while hlist.handler is not None:
+        seen.append(hlist.handler)
+        hlist.next()
+    return {"seen": seen, "repr": repr(req.hlist)}
+
+
+def quiet(req):
+    return apache.OK
