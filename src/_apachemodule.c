@@ -598,7 +598,8 @@ static const struct {
 static int apache_exec(PyObject *module)
 {
     PyTypeObject *types[] = {&mp_table_type, &mp_request_type,
-                             &mp_conn_type, &mp_server_type};
+                             &mp_conn_type, &mp_server_type,
+                             &mp_hlist_type};
     size_t i;
 
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -630,8 +631,22 @@ static int apache_exec(PyObject *module)
         || PyModule_AddStringConstant(module, "version",
                                       MP_VERSION_STRING) != 0
         || PyModule_AddStringConstant(module, "httpd_version",
-                                      ap_get_server_banner()) != 0) {
+                                      ap_get_server_banner()) != 0
+        || PyModule_AddIntConstant(module, "MODULE_MAGIC_NUMBER_MAJOR",
+                                   MODULE_MAGIC_NUMBER_MAJOR) != 0
+        || PyModule_AddIntConstant(module, "MODULE_MAGIC_NUMBER_MINOR",
+                                   MODULE_MAGIC_NUMBER_MINOR) != 0) {
         return -1;
+    }
+    /* apache.main_server: the server outside every <VirtualHost> */
+    if (ap_server_conf != NULL) {
+        PyObject *main_server = mp_server_new(ap_server_conf);
+
+        if (main_server == NULL
+            || PyModule_AddObject(module, "main_server", main_server) != 0) {
+            Py_XDECREF(main_server);
+            return -1;
+        }
     }
     return 0;
 }

@@ -320,6 +320,10 @@ int mp_process_connection(conn_rec *c)
 static PyGetSetDef conn_getset[] = {
     CONN_MEMBER("remote_ip", C_REMOTE_IP, "client IP address"),
     CONN_MEMBER("remote_addr", C_REMOTE_ADDR, "(ip, port) of the client"),
+    CONN_MEMBER("client_ip", C_REMOTE_IP, "client IP address (httpd 2.4 "
+                "name of remote_ip)"),
+    CONN_MEMBER("client_addr", C_REMOTE_ADDR, "(ip, port) of the client "
+                "(httpd 2.4 name of remote_addr)"),
     CONN_MEMBER("local_ip", C_LOCAL_IP, "server IP address"),
     CONN_MEMBER("local_addr", C_LOCAL_ADDR, "(ip, port) of the server"),
     CONN_MEMBER("local_host", C_LOCAL_HOST, "server host name"),

@@ -54,6 +54,8 @@ typedef struct {
     apr_read_type_e block;
     apr_off_t readbytes;
     apr_status_t pass_status;       /* first error passing data on */
+    int keep_output;                /* <!--#python-->: bb_out is mod_include's
+                                       brigade; never pass it on or end it */
 } mp_filter_call;
 
 typedef struct {
@@ -101,7 +103,7 @@ static int output_pass(mp_filter_call *self)
 {
     apr_status_t rv;
 
-    if (APR_BRIGADE_EMPTY(self->bb_out)) {
+    if (APR_BRIGADE_EMPTY(self->bb_out) || self->keep_output) {
         return 0;
     }
     Py_BEGIN_ALLOW_THREADS
@@ -305,6 +307,10 @@ static PyObject *filter_close(mp_filter *filter, PyObject *unused)
         return NULL;
     }
     if (self->ctx->closed) {
+        Py_RETURN_NONE;
+    }
+    if (self->keep_output) {        /* the page goes on after the element */
+        self->ctx->closed = 1;
         Py_RETURN_NONE;
     }
     APR_BRIGADE_INSERT_TAIL(self->bb_out,
@@ -615,6 +621,89 @@ done:
         return -1;
     }
     return 0;
+}
+
+/* <!--#python tag="code"--> (ssi.c): call apache._dispatch_include with a
+ * filter object for mod_include's filter f whose writes are appended to
+ * bb, in the interpreter the page's handlers would use.  Returns 0, or -1
+ * when the code failed (logged). */
+int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
+                          const char *tag, const char *code)
+{
+    request_rec *r = f->r;
+    mp_dir_config *conf = ap_get_module_config(r->per_dir_config,
+                                               &python_module);
+    mp_handler handler = {0};
+    mp_filter_ctx ctx = {0};
+    mp_filter_call call = {0};
+    mp_interp *interp;
+    mp_filter *self = NULL;
+    PyObject *apache = NULL, *dispatch = NULL, *result = NULL;
+    long status = HTTP_INTERNAL_SERVER_ERROR;
+
+    handler.handler = "<!--#python-->";
+    handler.directive = "PythonHandler";
+    ctx.handler = &handler;
+    ctx.name = f->frec->name;
+    ctx.eos_seen = 1;               /* read() gives None: nothing to read */
+    call.f = f;
+    call.ctx = &ctx;
+    call.bb_out = bb;
+    call.bb_in = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    call.keep_output = 1;
+
+    apr_atomic_inc32(&mp_calls_in_progress);
+    interp = mp_acquire_interpreter(mp_select_interpreter(r, conf, &handler,
+                                                          MP_PHASE_HANDLER),
+                                    r->server);
+    if (interp == NULL) {
+        apr_atomic_dec32(&mp_calls_in_progress);
+        return -1;
+    }
+    self = PyObject_New(mp_filter, &mp_filter_type);
+    if (self == NULL) {
+        goto done;
+    }
+    self->call = &call;
+    self->ctx = &ctx;
+    self->name = NULL;
+    self->handler = NULL;
+    self->closed = 0;
+    self->is_input = 0;
+    self->req = Py_XNewRef(mp_request_object(mp_request_state_get(r),
+                                             interp));
+    if (self->req == NULL) {
+        self->req = Py_NewRef(Py_None);
+        goto done;
+    }
+    apache = PyImport_ImportModule("mod_python.apache");
+    dispatch = apache ? PyObject_GetAttrString(apache, "_dispatch_include")
+                      : NULL;
+    if (dispatch != NULL) {
+        result = PyObject_CallFunction(dispatch, "Oss", (PyObject *)self,
+                                       tag, code);
+    }
+    if (result != NULL) {
+        status = PyLong_AsLong(result);
+        if (status == -1 && PyErr_Occurred()) {
+            status = HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+done:
+    if (PyErr_Occurred()) {
+        mp_log_python_error(r->server, "internal error running <!--#python-->");
+    }
+    if (self != NULL) {
+        filter_cut_loose(self);     /* later use raises */
+        Py_DECREF(self);
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(dispatch);
+    Py_XDECREF(apache);
+    mp_release_interpreter();
+    apr_atomic_dec32(&mp_calls_in_progress);
+    return status == OK ? 0 : -1;
 }
 
 /* Is filter f in the chain that starts at first? */

@@ -374,6 +374,17 @@ static PyObject *get_interpreter(mp_request *self, void *closure)
     return Py_NewRef(self->interpreter ? self->interpreter : Py_None);
 }
 
+static PyObject *get_hlist(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    return mp_hlist_new(r, self->state);
+}
+
 static PyObject *get_connection(mp_request *self, void *closure)
 {
     request_rec *r = req_rec(self);
@@ -654,6 +665,9 @@ static PyGetSetDef request_getset[] = {
     {"phase", (getter)get_phase, NULL, "the phase running now", NULL},
     {"interpreter", (getter)get_interpreter, NULL,
      "name of the interpreter", NULL},
+    {"hlist", (getter)get_hlist, NULL,
+     "the handlers of the running phase (handler, directory, next() ...)",
+     NULL},
     {"connection", (getter)get_connection, NULL, "connection object", NULL},
     {"server", (getter)get_server, NULL, "server object", NULL},
     {"next", (getter)get_next, NULL, "request redirected to", NULL},
@@ -1084,12 +1098,28 @@ static PyObject *request_readlines(mp_request *self, PyObject *args)
 
 /* ------------------------------------------------------ other methods */
 
+/* A Basic credential as text: UTF-8 when it is valid UTF-8, else
+ * Latin-1 (what browsers send for non-ASCII names and passwords). */
+static PyObject *decode_credential(const char *text)
+{
+    Py_ssize_t len = (Py_ssize_t)strlen(text);
+    PyObject *decoded = PyUnicode_DecodeUTF8(text, len, NULL);
+
+    if (decoded == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        decoded = PyUnicode_DecodeLatin1(text, len, NULL);
+    }
+    return decoded;
+}
+
 /* The Basic password the client sent, or None; like the old API (and
- * ap_get_basic_auth_pw) it also sets req.user to the name sent. */
+ * ap_get_basic_auth_pw) it also sets req.user to the name sent, decoded
+ * like the password and stored as UTF-8. */
 static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
 {
     request_rec *r = req_rec(self);
-    const char *user = NULL, *pw = NULL;
+    const char *user = NULL, *pw = NULL, *user_utf8;
+    PyObject *user_text;
 
     (void)unused;
     if (r == NULL) {
@@ -1099,8 +1129,18 @@ static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
         || pw == NULL) {
         Py_RETURN_NONE;
     }
-    r->user = apr_pstrdup(r->pool, user);
-    return mp_str(pw);
+    user_text = decode_credential(user);
+    if (user_text == NULL) {
+        return NULL;
+    }
+    user_utf8 = PyUnicode_AsUTF8(user_text);
+    if (user_utf8 == NULL) {
+        Py_DECREF(user_text);
+        return NULL;
+    }
+    r->user = apr_pstrdup(r->pool, user_utf8);
+    Py_DECREF(user_text);
+    return decode_credential(pw);
 }
 
 static PyObject *request_get_options(mp_request *self, PyObject *unused)
@@ -1113,7 +1153,7 @@ static PyObject *request_get_options(mp_request *self, PyObject *unused)
         return NULL;
     }
     conf = ap_get_module_config(r->per_dir_config, &python_module);
-    return mp_table_wrap(apr_table_copy(r->pool, conf->options), r->pool,
+    return mp_table_wrap(mp_visible_options(r->pool, conf->options), r->pool,
                          (PyObject *)self);
 }
 
@@ -1129,6 +1169,23 @@ static PyObject *request_get_config(mp_request *self, PyObject *unused)
     conf = ap_get_module_config(r->per_dir_config, &python_module);
     return mp_table_wrap(apr_table_copy(r->pool, conf->directives), r->pool,
                          (PyObject *)self);
+}
+
+/* The directory given to req.add_handler(), as 3.5 keeps it: the real
+ * path (symlinks resolved where it exists) with a trailing slash. */
+static const char *canonical_directory(apr_pool_t *p, const char *dir)
+{
+    char *path = NULL;
+    apr_status_t rv = apr_filepath_merge(&path, NULL, dir,
+                                         APR_FILEPATH_TRUENAME, p);
+
+    if ((rv != APR_SUCCESS && rv != APR_EPATHWILD) || path == NULL) {
+        path = apr_pstrdup(p, dir);
+    }
+    if (*path && path[strlen(path) - 1] != '/') {
+        path = apr_pstrcat(p, path, "/", NULL);
+    }
+    return path;
 }
 
 static PyObject *request_add_handler(mp_request *self, PyObject *args)
@@ -1166,7 +1223,7 @@ static PyObject *request_add_handler(mp_request *self, PyObject *args)
         }
     }
     else {
-        dir = apr_pstrdup(r->pool, dir);
+        dir = canonical_directory(r->pool, dir);
     }
     if (self->state->dynamic == NULL) {
         self->state->dynamic = apr_array_make(r->pool, 2,

@@ -729,6 +729,17 @@ PyObject *mp_table_copy_of(const apr_table_t *t)
     return (PyObject *)copy;
 }
 
+PyObject *mp_table_copy_of_options(const apr_table_t *options)
+{
+    mp_table *copy = (mp_table *)mp_table_new_empty();
+
+    if (copy == NULL) {
+        return NULL;
+    }
+    copy->table = mp_visible_options(copy->pool, options);
+    return (PyObject *)copy;
+}
+
 static PyObject *table_new(PyTypeObject *type, PyObject *args,
                            PyObject *kwargs)
 {
