@@ -93,6 +93,51 @@ const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
     return copy;
 }
 
+/* The message of a log_error call, as a bytes object holding a C string:
+ * a str is encoded UTF-8 with surrogateescape (so any str is accepted, and
+ * bytes a client sent come out as they were), bytes are taken as they
+ * are, and a NUL byte is written as \\x00 rather than ending the line. */
+PyObject *mp_log_message(PyObject *message)
+{
+    PyObject *bytes, *escaped;
+
+    if (PyUnicode_Check(message)) {
+        bytes = PyUnicode_AsEncodedString(message, "utf-8", "surrogateescape");
+    }
+    else if (PyBytes_Check(message)) {
+        bytes = Py_NewRef(message);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "log_error: message must be str or "
+                     "bytes, not %.100s", Py_TYPE(message)->tp_name);
+        return NULL;
+    }
+    if (bytes == NULL || memchr(PyBytes_AS_STRING(bytes), '\0',
+                                PyBytes_GET_SIZE(bytes)) == NULL) {
+        return bytes;
+    }
+    escaped = PyObject_CallMethod(bytes, "replace", "y#y#", "\0",
+                                  (Py_ssize_t)1, "\\x00", (Py_ssize_t)4);
+    Py_DECREF(bytes);
+    return escaped;
+}
+
+/* The arguments (message[, level]) of req, conn, server and filter
+ * log_error: the message as mp_log_message() makes it (a new reference),
+ * the level masked to Apache's levels.  0 with an exception on error. */
+int mp_log_args(PyObject *args, PyObject **message, int *level)
+{
+    PyObject *text;
+
+    *level = APLOG_ERR;
+    if (!PyArg_ParseTuple(args, "O|i:log_error", &text, level)) {
+        return 0;
+    }
+    *level &= APLOG_LEVELMASK;
+    *message = mp_log_message(text);
+    return *message != NULL;
+}
+
 /* ------------------------------------------------------------ mp_finfo */
 
 /* The first FINFO_SEQUENCE fields are the tuple of the old API (indexes
@@ -353,7 +398,7 @@ static PyObject *apache_log_error(PyObject *module, PyObject *args,
     if (server != Py_None && (s = mp_server_rec(server)) == NULL) {
         return NULL;
     }
-    bytes = mp_text_bytes(message, "log_error: message");
+    bytes = mp_log_message(message);
     if (bytes == NULL) {
         return NULL;
     }
@@ -553,7 +598,8 @@ static const struct {
 static int apache_exec(PyObject *module)
 {
     PyTypeObject *types[] = {&mp_table_type, &mp_request_type,
-                             &mp_conn_type, &mp_server_type};
+                             &mp_conn_type, &mp_server_type,
+                             &mp_hlist_type};
     size_t i;
 
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -585,8 +631,22 @@ static int apache_exec(PyObject *module)
         || PyModule_AddStringConstant(module, "version",
                                       MP_VERSION_STRING) != 0
         || PyModule_AddStringConstant(module, "httpd_version",
-                                      ap_get_server_banner()) != 0) {
+                                      ap_get_server_banner()) != 0
+        || PyModule_AddIntConstant(module, "MODULE_MAGIC_NUMBER_MAJOR",
+                                   MODULE_MAGIC_NUMBER_MAJOR) != 0
+        || PyModule_AddIntConstant(module, "MODULE_MAGIC_NUMBER_MINOR",
+                                   MODULE_MAGIC_NUMBER_MINOR) != 0) {
         return -1;
+    }
+    /* apache.main_server: the server outside every <VirtualHost> */
+    if (ap_server_conf != NULL) {
+        PyObject *main_server = mp_server_new(ap_server_conf);
+
+        if (main_server == NULL
+            || PyModule_AddObject(module, "main_server", main_server) != 0) {
+            Py_XDECREF(main_server);
+            return -1;
+        }
     }
     return 0;
 }

@@ -226,14 +226,14 @@ static PyObject *conn_write(mp_conn *self, PyObject *arg)
 static PyObject *conn_log_error(mp_conn *self, PyObject *args)
 {
     conn_rec *c = conn_rec_of(self);
-    const char *message;
-    int level = APLOG_ERR;
+    PyObject *message;
+    int level;
 
-    if (c == NULL || !PyArg_ParseTuple(args, "s|i:log_error", &message,
-                                       &level)) {
+    if (c == NULL || !mp_log_args(args, &message, &level)) {
         return NULL;
     }
-    ap_log_cerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, c, "%s", message);
+    ap_log_cerror(APLOG_MARK, level, 0, c, "%s", PyBytes_AS_STRING(message));
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 
@@ -301,7 +301,11 @@ int mp_process_connection(conn_rec *c)
     }
     mp_release_interpreter();
     apr_atomic_dec32(&mp_calls_in_progress);
-    (void)status;
+    if (status == DECLINED) {
+        /* as in 3.5: the next process_connection hook (HTTP) takes the
+         * connection, with whatever the handler left unread */
+        return DECLINED;
+    }
     /* the MPM closes the connection: prefork/worker always do after this
      * hook; event needs to be told */
     if (c->cs != NULL) {
@@ -316,6 +320,10 @@ int mp_process_connection(conn_rec *c)
 static PyGetSetDef conn_getset[] = {
     CONN_MEMBER("remote_ip", C_REMOTE_IP, "client IP address"),
     CONN_MEMBER("remote_addr", C_REMOTE_ADDR, "(ip, port) of the client"),
+    CONN_MEMBER("client_ip", C_REMOTE_IP, "client IP address (httpd 2.4 "
+                "name of remote_ip)"),
+    CONN_MEMBER("client_addr", C_REMOTE_ADDR, "(ip, port) of the client "
+                "(httpd 2.4 name of remote_addr)"),
     CONN_MEMBER("local_ip", C_LOCAL_IP, "server IP address"),
     CONN_MEMBER("local_addr", C_LOCAL_ADDR, "(ip, port) of the server"),
     CONN_MEMBER("local_host", C_LOCAL_HOST, "server host name"),

@@ -40,6 +40,7 @@ typedef struct {
     apr_status_t cut;               /* output_cut()'s status, once cut */
     apr_bucket_brigade *bb_in;      /* input: read from the next filter */
     apr_bucket_brigade *leftover;   /* input: produced beyond readbytes */
+    apr_bucket_brigade *bb_out;     /* output: written, emptied each call */
 } mp_filter_ctx;
 
 /* One call of the filter by Apache. */
@@ -53,6 +54,8 @@ typedef struct {
     apr_read_type_e block;
     apr_off_t readbytes;
     apr_status_t pass_status;       /* first error passing data on */
+    int keep_output;                /* <!--#python-->: bb_out is mod_include's
+                                       brigade; never pass it on or end it */
 } mp_filter_call;
 
 typedef struct {
@@ -100,7 +103,7 @@ static int output_pass(mp_filter_call *self)
 {
     apr_status_t rv;
 
-    if (APR_BRIGADE_EMPTY(self->bb_out)) {
+    if (APR_BRIGADE_EMPTY(self->bb_out) || self->keep_output) {
         return 0;
     }
     Py_BEGIN_ALLOW_THREADS
@@ -306,6 +309,10 @@ static PyObject *filter_close(mp_filter *filter, PyObject *unused)
     if (self->ctx->closed) {
         Py_RETURN_NONE;
     }
+    if (self->keep_output) {        /* the page goes on after the element */
+        self->ctx->closed = 1;
+        Py_RETURN_NONE;
+    }
     APR_BRIGADE_INSERT_TAIL(self->bb_out,
         apr_bucket_eos_create(self->f->c->bucket_alloc));
     self->ctx->closed = 1;
@@ -364,24 +371,24 @@ static PyObject *filter_disable(mp_filter *self, PyObject *unused)
 
 static PyObject *filter_log_error(mp_filter *self, PyObject *args)
 {
-    const char *message;
-    int level = APLOG_ERR;
+    PyObject *message;
+    const char *text;
+    int level;
 
-    if (!PyArg_ParseTuple(args, "s|i:log_error", &message, &level)) {
+    if (!mp_log_args(args, &message, &level)) {
         return NULL;
     }
+    text = PyBytes_AS_STRING(message);
     if (self->call != NULL && self->call->f->r != NULL) {
-        ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0,
-                      self->call->f->r, "%s", message);
+        ap_log_rerror(APLOG_MARK, level, 0, self->call->f->r, "%s", text);
     }
     else if (self->call != NULL) {
-        ap_log_cerror(APLOG_MARK, level & APLOG_LEVELMASK, 0,
-                      self->call->f->c, "%s", message);
+        ap_log_cerror(APLOG_MARK, level, 0, self->call->f->c, "%s", text);
     }
     else {
-        ap_log_error(APLOG_MARK, level & APLOG_LEVELMASK, 0, NULL, "%s",
-                     message);
+        ap_log_error(APLOG_MARK, level, 0, NULL, "%s", text);
     }
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 
@@ -593,10 +600,13 @@ static int call_filter_handler(mp_filter_call *call)
                                    ctx->handler,
                                    mp_handler_flags(conf, ctx->handler),
                                    conf->python_path);
+    if (result == NULL) {
+        /* logged (and cleared) before filter_cut_loose calls into Python */
+        mp_log_python_error(s, "internal error dispatching a filter");
+    }
     filter_cut_loose(self);         /* later use raises */
     Py_DECREF(self);
     if (result == NULL) {
-        mp_log_python_error(s, "internal error dispatching a filter");
         goto done;
     }
     status = PyLong_AsLong(result);
@@ -611,6 +621,89 @@ done:
         return -1;
     }
     return 0;
+}
+
+/* <!--#python tag="code"--> (ssi.c): call apache._dispatch_include with a
+ * filter object for mod_include's filter f whose writes are appended to
+ * bb, in the interpreter the page's handlers would use.  Returns 0, or -1
+ * when the code failed (logged). */
+int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
+                          const char *tag, const char *code)
+{
+    request_rec *r = f->r;
+    mp_dir_config *conf = ap_get_module_config(r->per_dir_config,
+                                               &python_module);
+    mp_handler handler = {0};
+    mp_filter_ctx ctx = {0};
+    mp_filter_call call = {0};
+    mp_interp *interp;
+    mp_filter *self = NULL;
+    PyObject *apache = NULL, *dispatch = NULL, *result = NULL;
+    long status = HTTP_INTERNAL_SERVER_ERROR;
+
+    handler.handler = "<!--#python-->";
+    handler.directive = "PythonHandler";
+    ctx.handler = &handler;
+    ctx.name = f->frec->name;
+    ctx.eos_seen = 1;               /* read() gives None: nothing to read */
+    call.f = f;
+    call.ctx = &ctx;
+    call.bb_out = bb;
+    call.bb_in = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    call.keep_output = 1;
+
+    apr_atomic_inc32(&mp_calls_in_progress);
+    interp = mp_acquire_interpreter(mp_select_interpreter(r, conf, &handler,
+                                                          MP_PHASE_HANDLER),
+                                    r->server);
+    if (interp == NULL) {
+        apr_atomic_dec32(&mp_calls_in_progress);
+        return -1;
+    }
+    self = PyObject_New(mp_filter, &mp_filter_type);
+    if (self == NULL) {
+        goto done;
+    }
+    self->call = &call;
+    self->ctx = &ctx;
+    self->name = NULL;
+    self->handler = NULL;
+    self->closed = 0;
+    self->is_input = 0;
+    self->req = Py_XNewRef(mp_request_object(mp_request_state_get(r),
+                                             interp));
+    if (self->req == NULL) {
+        self->req = Py_NewRef(Py_None);
+        goto done;
+    }
+    apache = PyImport_ImportModule("mod_python.apache");
+    dispatch = apache ? PyObject_GetAttrString(apache, "_dispatch_include")
+                      : NULL;
+    if (dispatch != NULL) {
+        result = PyObject_CallFunction(dispatch, "Oss", (PyObject *)self,
+                                       tag, code);
+    }
+    if (result != NULL) {
+        status = PyLong_AsLong(result);
+        if (status == -1 && PyErr_Occurred()) {
+            status = HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+done:
+    if (PyErr_Occurred()) {
+        mp_log_python_error(r->server, "internal error running <!--#python-->");
+    }
+    if (self != NULL) {
+        filter_cut_loose(self);     /* later use raises */
+        Py_DECREF(self);
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(dispatch);
+    Py_XDECREF(apache);
+    mp_release_interpreter();
+    apr_atomic_dec32(&mp_calls_in_progress);
+    return status == OK ? 0 : -1;
 }
 
 /* Is filter f in the chain that starts at first? */
@@ -720,8 +813,13 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     call.f = f;
     call.ctx = ctx;
     call.bb_in = bb;
-    call.bb_out = apr_brigade_create(f->r ? f->r->pool : f->c->pool,
-                                     f->c->bucket_alloc);
+    if (ctx->bb_out == NULL) {
+        /* one brigade for every call: a pool allocation per call would
+         * grow the request pool with the length of the response */
+        ctx->bb_out = apr_brigade_create(f->r ? f->r->pool : f->c->pool,
+                                         f->c->bucket_alloc);
+    }
+    call.bb_out = ctx->bb_out;
     /* (a handler that failed after close() had ended the response: the
      * rest is dropped below, as after any close) */
     if (call_filter_handler(&call) != 0 && !ctx->closed) {
@@ -737,7 +835,9 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                 apr_bucket_eos_create(f->c->bucket_alloc));
             ctx->closed = 1;
         }
-        return ap_pass_brigade(f->next, call.bb_out);
+        rv = ap_pass_brigade(f->next, call.bb_out);
+        apr_brigade_cleanup(call.bb_out);
+        return rv;
     }
     /* data the handler did not read is passed on, never dropped */
     if (!ctx->closed) {
@@ -756,6 +856,7 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         apr_brigade_cleanup(bb);
     }
     if (call.pass_status != APR_SUCCESS) {
+        apr_brigade_cleanup(call.bb_out);
         return call.pass_status;
     }
     if (APR_BRIGADE_EMPTY(call.bb_out)) {

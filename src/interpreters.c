@@ -174,6 +174,11 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
                                                          "_dispatch_connection");
     interp->run_cleanups = PyObject_GetAttrString(apache, "_run_cleanups");
     interp->import_module = PyObject_GetAttrString(apache, "_python_import");
+    /* apache.interpreter: the name of the interpreter it was imported in */
+    if (PyObject_SetAttrString(apache, "interpreter", interp->name_obj) != 0) {
+        Py_DECREF(apache);
+        goto error;
+    }
     Py_DECREF(apache);
     if (interp->dispatch == NULL || interp->dispatch_filter == NULL
         || interp->dispatch_connection == NULL || interp->run_cleanups == NULL
@@ -359,6 +364,7 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
     PyConfig config;
     PyStatus status;
     mp_interp *interp;
+    char *argv[] = {"mod_python", NULL};
     apr_time_t started = apr_time_now();
 
     main_server = s;
@@ -389,6 +395,12 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
      * python3 comes first on the PATH httpd was started with. */
     status = PyConfig_SetBytesString(&config, &config.program_name,
                                      MP_PYTHON_EXECUTABLE);
+    if (PyStatus_Exception(status)) {
+        goto error;
+    }
+    /* sys.argv is ['mod_python'] in every interpreter (the sub-interpreters
+     * copy this configuration), as in mod_python 3.5 */
+    status = PyConfig_SetBytesArgv(&config, 1, argv);
     if (PyStatus_Exception(status)) {
         goto error;
     }

@@ -103,6 +103,24 @@ static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
+/* A copy of a PythonOption table in p without the keys that a
+ * "PythonOption key" (no value) removed. */
+apr_table_t *mp_visible_options(apr_pool_t *p, const apr_table_t *options)
+{
+    const apr_array_header_t *elts = apr_table_elts(options);
+    const apr_table_entry_t *entry = (const apr_table_entry_t *)elts->elts;
+    apr_table_t *visible = apr_table_make(p, elts->nelts);
+    int i;
+
+    for (i = 0; i < elts->nelts; i++) {
+        if (entry[i].key != NULL && entry[i].val != NULL
+            && entry[i].val[0] != '\0') {
+            apr_table_addn(visible, entry[i].key, entry[i].val);
+        }
+    }
+    return visible;
+}
+
 /* ---------------------------------------------------------- directives */
 
 /* The directory a directive applies to, for sys.path and
@@ -152,6 +170,19 @@ static const char *directive_directory(cmd_parms *cmd)
            : NULL;
 }
 
+/* Is the directive inside a <Location> or <LocationMatch> section? */
+static int directive_in_location(cmd_parms *cmd)
+{
+    const ap_directive_t *d;
+
+    for (d = cmd->directive ? cmd->directive->parent : NULL; d; d = d->parent) {
+        if (strncasecmp(d->directive, "<Location", 9) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* module[.module...][::object[.object...]], each part an identifier. */
 static int handler_text_valid(const char *text)
 {
@@ -199,6 +230,7 @@ static void add_handler_entry(cmd_parms *cmd, mp_dir_config *conf, int phase,
     h->directory = directive_directory(cmd);
     h->extensions = extensions;
     h->silent = silent;
+    h->in_location = directive_in_location(cmd);
 }
 
 /* Python*Handler handler [handler ...] [| .ext [.ext ...]] */
@@ -375,18 +407,17 @@ static const char *set_python_path(cmd_parms *cmd, void *mconfig,
     return NULL;
 }
 
+/* PythonOption key [value]: without a value, or with "", the key is
+ * removed, also when an outer section set it.  The empty value stays in
+ * this section's table as the mark that overrides the outer one in the
+ * merge; the tables handlers see leave such keys out. */
 static const char *set_option(cmd_parms *cmd, void *mconfig,
                               const char *key, const char *value)
 {
     mp_dir_config *conf = mconfig;
 
     (void)cmd;
-    if (value == NULL) {
-        apr_table_unset(conf->options, key);   /* "PythonOption key" unsets */
-    }
-    else {
-        apr_table_set(conf->options, key, value);
-    }
+    apr_table_set(conf->options, key, value != NULL ? value : "");
     return NULL;
 }
 
@@ -402,9 +433,10 @@ static const char *set_import(cmd_parms *cmd, void *mconfig,
     if (err != NULL) {
         return err;
     }
-    if (!handler_text_valid(module) || strstr(module, "::") != NULL) {
+    if (!handler_text_valid(module)) {
         return apr_psprintf(cmd->pool, "PythonImport: '%s' is not a module "
-                            "name", module);
+                            "name (expected module or module::function)",
+                            module);
     }
     imp = apr_array_push(sconf->imports);
     imp->module = module;
@@ -512,29 +544,53 @@ const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
                                       : MP_MAIN_INTERPRETER;
 }
 
-/* Does h's "| .ext" list allow r->filename? */
-static int extension_matches(request_rec *r, const mp_handler *h)
+/* The extension of r->filename as "| .ext" lists name it (mod_python
+ * 3.5): from the first dot of the last path component ("a.tar.gz" ->
+ * ".tar.gz"); NULL without a filename or a dot. */
+static const char *filename_extension(request_rec *r)
 {
     const char *base, *dot;
-    int i;
 
-    if (h->extensions == NULL) {
-        return 1;
-    }
     if (r->filename == NULL) {
-        return 0;
+        return NULL;
     }
     base = strrchr(r->filename, '/');
-    dot = strrchr(base ? base : r->filename, '.');
-    if (dot == NULL) {
-        return 0;
-    }
-    for (i = 0; i < h->extensions->nelts; i++) {
-        if (strcmp(dot, APR_ARRAY_IDX(h->extensions, i, const char *)) == 0) {
+    dot = strchr(base ? base + 1 : r->filename, '.');
+    return dot != NULL && dot[1] != '\0' ? dot : NULL;
+}
+
+static int extension_listed(const mp_handler *h, const char *ext)
+{
+    int i;
+
+    for (i = 0; ext != NULL && i < h->extensions->nelts; i++) {
+        if (strcmp(ext, APR_ARRAY_IDX(h->extensions, i, const char *)) == 0) {
             return 1;
         }
     }
     return 0;
+}
+
+/* Does h run for r?  As in mod_python 3.5: when handlers of the phase
+ * have a "| .ext" list naming the file's extension, only those run;
+ * otherwise only the handlers without such a list. */
+static int handler_applies(request_rec *r, const apr_array_header_t *handlers,
+                           const mp_handler *h)
+{
+    const char *ext = filename_extension(r);
+    int i;
+
+    if (h->extensions != NULL) {
+        return extension_listed(h, ext);
+    }
+    for (i = 0; ext != NULL && i < handlers->nelts; i++) {
+        const mp_handler *other = &APR_ARRAY_IDX(handlers, i, mp_handler);
+
+        if (other->extensions != NULL && extension_listed(other, ext)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* The request object of interp for this request, created on first use.
@@ -609,22 +665,16 @@ PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
     return result;
 }
 
-/* Position in the handler list of a phase: configured, then dynamic. */
-typedef struct {
-    int configured;
-    int dynamic;
-} handler_cursor;
-
 static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
                                       mp_request_state *state, int phase,
-                                      handler_cursor *cursor);
+                                      mp_handler_cursor *cursor);
 static void release_objects_early(request_rec *r, mp_dir_config *conf,
                                   mp_request_state *state, mp_interp *interp);
 
 /* Run one handler; returns its status (or MP_SKIPPED). */
 static int call_handler(request_rec *r, mp_request_state *state,
                         mp_dir_config *conf, const mp_handler *h, int phase,
-                        const handler_cursor *cursor)
+                        const mp_handler_cursor *cursor)
 {
     const char *name = mp_select_interpreter(r, conf, h, phase);
     mp_interp *interp;
@@ -649,6 +699,8 @@ static int call_handler(request_rec *r, mp_request_state *state,
                Py_NewRef(interp->phase_objs[phase_index]));
     state->current_phase = phase;
     state->current_directory = h->directory;
+    state->current_handler = h;
+    state->current_cursor = *cursor;
 
     result = mp_dispatch_args_call(interp->dispatch, req,
                                    interp->phase_objs[phase_index], h,
@@ -667,7 +719,7 @@ static int call_handler(request_rec *r, mp_request_state *state,
     }
     Py_DECREF(result);
     if (phase == MP_PHASE_HANDLER) {
-        handler_cursor peek = *cursor;
+        mp_handler_cursor peek = *cursor;
         content_done = (status != OK && status != MP_SKIPPED)
                        || next_handler(r, conf, state, phase, &peek) == NULL;
         if (content_done && state->objects != NULL) {
@@ -677,6 +729,7 @@ static int call_handler(request_rec *r, mp_request_state *state,
 
 done:
     state->current_phase = -1;
+    state->current_handler = NULL;
     mp_release_interpreter();
     apr_atomic_dec32(&mp_calls_in_progress);
     if ((content_done && (status == OK || status == DONE)
@@ -694,14 +747,14 @@ done:
  * Handlers may add handlers, so the dynamic list is re-read each time. */
 static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
                                       mp_request_state *state, int phase,
-                                      handler_cursor *cursor)
+                                      mp_handler_cursor *cursor)
 {
     apr_array_header_t *configured = conf->handlers[phase];
 
     while (configured != NULL && cursor->configured < configured->nelts) {
         const mp_handler *h = &APR_ARRAY_IDX(configured, cursor->configured++,
                                              mp_handler);
-        if (extension_matches(r, h)) {
+        if (handler_applies(r, configured, h)) {
             return h;
         }
     }
@@ -714,6 +767,14 @@ static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
         }
     }
     return NULL;
+}
+
+const mp_handler *mp_next_handler(request_rec *r, mp_request_state *state,
+                                  int phase, mp_handler_cursor *cursor)
+{
+    return next_handler(r, ap_get_module_config(r->per_dir_config,
+                                                &python_module),
+                        state, phase, cursor);
 }
 
 /* Is a mod_python filter in this filter chain? */
@@ -774,7 +835,7 @@ static int run_phase(request_rec *r, int phase)
                                                &python_module);
     mp_request_state *state = ap_get_module_config(r->request_config,
                                                    &python_module);
-    handler_cursor cursor = {0, 0};
+    mp_handler_cursor cursor = {0, 0};
     const mp_handler *h;
     int ran = 0, status;
 
@@ -868,13 +929,24 @@ static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* "Python/3.11.2": the version of the libpython we run with (Py_GetVersion
+ * needs no running interpreter), as mod_python 3.5 shows it. */
+static const char *python_version_token(apr_pool_t *p)
+{
+    const char *version = Py_GetVersion();
+    size_t len = strcspn(version, " ");
+
+    return apr_pstrcat(p, "Python/", apr_pstrmemdup(p, version, len), NULL);
+}
+
 /* post_config: RUN_ALL, in the parent after each (re)read of the config.
  * Python is not started here; only the version banner is added. */
 static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf; (void)plog; (void)ptemp; (void)s;
+    (void)plog; (void)ptemp; (void)s;
     ap_add_version_component(pconf, "mod_python/" MP_VERSION_STRING);
+    ap_add_version_component(pconf, python_version_token(pconf));
     return OK;
 }
 
@@ -887,6 +959,10 @@ static void run_imports(server_rec *main_server)
     for (s = main_server; s != NULL; s = s->next) {
         mp_server_config *sconf = ap_get_module_config(s->module_config,
                                                        &python_module);
+        mp_dir_config *dconf = ap_get_module_config(s->lookup_defaults,
+                                                    &python_module);
+        const char *python_path = dconf->python_path;
+
         if (sconf->imports == seen) {
             continue;
         }
@@ -899,8 +975,8 @@ static void run_imports(server_rec *main_server)
             if (interp == NULL) {
                 continue;
             }
-            result = PyObject_CallFunction(interp->import_module, "s",
-                                           imp->module);
+            result = PyObject_CallFunction(interp->import_module, "sz",
+                                           imp->module, python_path);
             if (result == NULL) {
                 mp_log_python_error(s, apr_psprintf(s->process->pool,
                     "PythonImport %s %s failed", imp->module,
@@ -1090,6 +1166,7 @@ static void register_hooks(apr_pool_t *p)
 {
     (void)p;
     mp_filter_register_generic();
+    mp_ssi_register_hooks();        /* <!--#python--> when mod_include is in */
     ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, NULL, NULL, APR_HOOK_MIDDLE);

@@ -234,32 +234,64 @@ MEMBER(M_I64, allowed);
 typedef enum { T_HEADERS_IN, T_HEADERS_OUT, T_ERR_HEADERS_OUT,
                T_SUBPROCESS_ENV, T_NOTES } table_id;
 
+/* The apr_table_t of request r that a table member (closure) names. */
+static apr_table_t *request_table(request_rec *r, void *closure)
+{
+    switch ((table_id)(apr_uintptr_t)closure) {
+    case T_HEADERS_IN:      return r->headers_in;
+    case T_HEADERS_OUT:     return r->headers_out;
+    case T_ERR_HEADERS_OUT: return r->err_headers_out;
+    case T_SUBPROCESS_ENV:  return r->subprocess_env;
+    case T_NOTES:           return r->notes;
+    }
+    return NULL;
+}
+
 static PyObject *table_get(mp_request *self, void *closure)
 {
     request_rec *r = req_rec(self);
-    apr_table_t *t = NULL;
 
     if (r == NULL) {
         return NULL;
     }
-    switch ((table_id)(apr_uintptr_t)closure) {
-    case T_HEADERS_IN:      t = r->headers_in; break;
-    case T_HEADERS_OUT:     t = r->headers_out; break;
-    case T_ERR_HEADERS_OUT: t = r->err_headers_out; break;
-    case T_SUBPROCESS_ENV:  t = r->subprocess_env; break;
-    case T_NOTES:           t = r->notes; break;
-    }
-    return mp_table_wrap(t, r->pool, (PyObject *)self);
+    return mp_table_wrap(request_table(r, closure), r->pool,
+                         (PyObject *)self);
 }
 
-/* Assigning a mapping to a table member replaces its contents. */
+static int add_entry(void *table, const char *key, const char *value)
+{
+    apr_table_add(table, key, value);
+    return 1;
+}
+
+/* req.headers_out = value: the table's content becomes value's.  A table
+ * (duplicates kept) is copied in C; assigning a table to itself, or one
+ * that shares its apr_table_t, changes nothing (a clear() first would
+ * empty the source).  Any other mapping or sequence of pairs goes through
+ * clear() and update(). */
 static int table_set(mp_request *self, PyObject *value, void *closure)
 {
+    request_rec *r = req_rec(self);
+    apr_table_t *target, *source;
     PyObject *table, *result;
 
+    if (r == NULL) {
+        return -1;
+    }
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "request tables cannot be deleted");
         return -1;
+    }
+    target = request_table(r, closure);
+    if (PyObject_TypeCheck(value, &mp_table_type)) {
+        if ((source = mp_table_get(value)) == NULL) {
+            return -1;
+        }
+        if (source != target) {
+            apr_table_clear(target);
+            apr_table_do(add_entry, target, source, NULL);
+        }
+        return 0;
     }
     table = table_get(self, closure);
     if (table == NULL) {
@@ -340,6 +372,17 @@ static PyObject *get_interpreter(mp_request *self, void *closure)
 {
     (void)closure;
     return Py_NewRef(self->interpreter ? self->interpreter : Py_None);
+}
+
+static PyObject *get_hlist(mp_request *self, void *closure)
+{
+    request_rec *r = req_rec(self);
+
+    (void)closure;
+    if (r == NULL) {
+        return NULL;
+    }
+    return mp_hlist_new(r, self->state);
 }
 
 static PyObject *get_connection(mp_request *self, void *closure)
@@ -622,6 +665,9 @@ static PyGetSetDef request_getset[] = {
     {"phase", (getter)get_phase, NULL, "the phase running now", NULL},
     {"interpreter", (getter)get_interpreter, NULL,
      "name of the interpreter", NULL},
+    {"hlist", (getter)get_hlist, NULL,
+     "the handlers of the running phase (handler, directory, next() ...)",
+     NULL},
     {"connection", (getter)get_connection, NULL, "connection object", NULL},
     {"server", (getter)get_server, NULL, "server object", NULL},
     {"next", (getter)get_next, NULL, "request redirected to", NULL},
@@ -1052,12 +1098,28 @@ static PyObject *request_readlines(mp_request *self, PyObject *args)
 
 /* ------------------------------------------------------ other methods */
 
+/* A Basic credential as text: UTF-8 when it is valid UTF-8, else
+ * Latin-1 (what browsers send for non-ASCII names and passwords). */
+static PyObject *decode_credential(const char *text)
+{
+    Py_ssize_t len = (Py_ssize_t)strlen(text);
+    PyObject *decoded = PyUnicode_DecodeUTF8(text, len, NULL);
+
+    if (decoded == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        decoded = PyUnicode_DecodeLatin1(text, len, NULL);
+    }
+    return decoded;
+}
+
 /* The Basic password the client sent, or None; like the old API (and
- * ap_get_basic_auth_pw) it also sets req.user to the name sent. */
+ * ap_get_basic_auth_pw) it also sets req.user to the name sent, decoded
+ * like the password and stored as UTF-8. */
 static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
 {
     request_rec *r = req_rec(self);
-    const char *user = NULL, *pw = NULL;
+    const char *user = NULL, *pw = NULL, *user_utf8;
+    PyObject *user_text;
 
     (void)unused;
     if (r == NULL) {
@@ -1067,8 +1129,18 @@ static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
         || pw == NULL) {
         Py_RETURN_NONE;
     }
-    r->user = apr_pstrdup(r->pool, user);
-    return mp_str(pw);
+    user_text = decode_credential(user);
+    if (user_text == NULL) {
+        return NULL;
+    }
+    user_utf8 = PyUnicode_AsUTF8(user_text);
+    if (user_utf8 == NULL) {
+        Py_DECREF(user_text);
+        return NULL;
+    }
+    r->user = apr_pstrdup(r->pool, user_utf8);
+    Py_DECREF(user_text);
+    return decode_credential(pw);
 }
 
 static PyObject *request_get_options(mp_request *self, PyObject *unused)
@@ -1081,7 +1153,7 @@ static PyObject *request_get_options(mp_request *self, PyObject *unused)
         return NULL;
     }
     conf = ap_get_module_config(r->per_dir_config, &python_module);
-    return mp_table_wrap(apr_table_copy(r->pool, conf->options), r->pool,
+    return mp_table_wrap(mp_visible_options(r->pool, conf->options), r->pool,
                          (PyObject *)self);
 }
 
@@ -1097,6 +1169,23 @@ static PyObject *request_get_config(mp_request *self, PyObject *unused)
     conf = ap_get_module_config(r->per_dir_config, &python_module);
     return mp_table_wrap(apr_table_copy(r->pool, conf->directives), r->pool,
                          (PyObject *)self);
+}
+
+/* The directory given to req.add_handler(), as 3.5 keeps it: the real
+ * path (symlinks resolved where it exists) with a trailing slash. */
+static const char *canonical_directory(apr_pool_t *p, const char *dir)
+{
+    char *path = NULL;
+    apr_status_t rv = apr_filepath_merge(&path, NULL, dir,
+                                         APR_FILEPATH_TRUENAME, p);
+
+    if ((rv != APR_SUCCESS && rv != APR_EPATHWILD) || path == NULL) {
+        path = apr_pstrdup(p, dir);
+    }
+    if (*path && path[strlen(path) - 1] != '/') {
+        path = apr_pstrcat(p, path, "/", NULL);
+    }
+    return path;
 }
 
 static PyObject *request_add_handler(mp_request *self, PyObject *args)
@@ -1134,7 +1223,7 @@ static PyObject *request_add_handler(mp_request *self, PyObject *args)
         }
     }
     else {
-        dir = apr_pstrdup(r->pool, dir);
+        dir = canonical_directory(r->pool, dir);
     }
     if (self->state->dynamic == NULL) {
         self->state->dynamic = apr_array_make(r->pool, 2,
@@ -1193,20 +1282,14 @@ static PyObject *request_take_cleanups(mp_request *self, PyObject *unused)
 static PyObject *request_log_error(mp_request *self, PyObject *args)
 {
     request_rec *r = req_rec(self);
-    PyObject *message, *bytes;
-    int level = APLOG_ERR;
+    PyObject *message;
+    int level;
 
-    if (r == NULL || !PyArg_ParseTuple(args, "O|i:log_error", &message,
-                                       &level)) {
+    if (r == NULL || !mp_log_args(args, &message, &level)) {
         return NULL;
     }
-    bytes = mp_text_bytes(message, "log_error: message");
-    if (bytes == NULL) {
-        return NULL;
-    }
-    ap_log_rerror(APLOG_MARK, level & APLOG_LEVELMASK, 0, r, "%s",
-                  PyBytes_AS_STRING(bytes));
-    Py_DECREF(bytes);
+    ap_log_rerror(APLOG_MARK, level, 0, r, "%s", PyBytes_AS_STRING(message));
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 

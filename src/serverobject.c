@@ -183,19 +183,15 @@ static PyGetSetDef server_getset[] = {
 
 static PyObject *server_log_error(mp_server *self, PyObject *args)
 {
-    PyObject *message, *bytes;
-    int level = APLOG_ERR;
+    PyObject *message;
+    int level;
 
-    if (!PyArg_ParseTuple(args, "O|i:log_error", &message, &level)) {
+    if (!mp_log_args(args, &message, &level)) {
         return NULL;
     }
-    bytes = mp_text_bytes(message, "log_error: message");
-    if (bytes == NULL) {
-        return NULL;
-    }
-    ap_log_error(APLOG_MARK, level & APLOG_LEVELMASK, 0, self->s, "%s",
-                 PyBytes_AS_STRING(bytes));
-    Py_DECREF(bytes);
+    ap_log_error(APLOG_MARK, level, 0, self->s, "%s",
+                 PyBytes_AS_STRING(message));
+    Py_DECREF(message);
     Py_RETURN_NONE;
 }
 
@@ -205,10 +201,49 @@ static mp_dir_config *server_dir_config(mp_server *self)
     return ap_get_module_config(self->s->lookup_defaults, &python_module);
 }
 
+/* The PythonOption table of this server, as 3.5 gives it: the same
+ * table on every call, so what a handler (or a PythonImport function)
+ * stores in it is seen by later calls.  3.5 shares that table in the
+ * whole process; here each interpreter has its own copy, made on first
+ * use, so nothing is written to the configuration's memory. */
 static PyObject *server_get_options(mp_server *self, PyObject *unused)
 {
+    PyObject *interp_dict, *cache, *key, *table;
+
     (void)unused;
-    return mp_table_copy_of(server_dir_config(self)->options);
+    interp_dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+    if (interp_dict == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no interpreter state dict");
+        return NULL;
+    }
+    cache = PyDict_GetItemString(interp_dict, "mod_python.server_options");
+    if (cache == NULL) {
+        cache = PyDict_New();
+        if (cache == NULL) {
+            return NULL;
+        }
+        if (PyDict_SetItemString(interp_dict, "mod_python.server_options",
+                                 cache) != 0) {
+            Py_DECREF(cache);
+            return NULL;
+        }
+        Py_DECREF(cache);   /* interp_dict holds it */
+    }
+    key = PyLong_FromVoidPtr(self->s);
+    if (key == NULL) {
+        return NULL;
+    }
+    table = PyDict_GetItemWithError(cache, key);
+    if (table != NULL || PyErr_Occurred()) {
+        Py_DECREF(key);
+        return Py_XNewRef(table);
+    }
+    table = mp_table_copy_of_options(server_dir_config(self)->options);
+    if (table != NULL && PyDict_SetItem(cache, key, table) != 0) {
+        Py_CLEAR(table);
+    }
+    Py_DECREF(key);
+    return table;
 }
 
 static PyObject *server_get_config(mp_server *self, PyObject *unused)

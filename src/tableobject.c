@@ -100,14 +100,31 @@ static int check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min,
     return 1;
 }
 
-static const char *table_key(mp_table *self, PyObject *key)
+static int check_key_type(PyObject *key)
 {
     if (!PyUnicode_Check(key) && !PyBytes_Check(key)) {
         PyErr_Format(PyExc_TypeError, "table keys must be str, not %.100s",
                      Py_TYPE(key)->tp_name);
+        return 0;
+    }
+    return 1;
+}
+
+/* key copied into the table's pool: for keys the table keeps (set, add). */
+static const char *table_key(mp_table *self, PyObject *key)
+{
+    if (!check_key_type(key)) {
         return NULL;
     }
     return mp_pstr_from_object(table_pool(self), key, "table key");
+}
+
+/* key's bytes for a lookup, a new reference (NULL on error): reads and
+ * deletes use it without copying into the pool, so no number of them
+ * grows a long-lived table's pool. */
+static PyObject *lookup_key(PyObject *key)
+{
+    return check_key_type(key) ? mp_text_bytes(key, "table key") : NULL;
 }
 
 /* All values of key: NULL and KeyError(key_obj) when absent. */
@@ -164,28 +181,47 @@ error:
 
 static PyObject *table_subscript(mp_table *self, PyObject *key)
 {
-    const char *k;
+    PyObject *k, *result;
 
-    if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
+    if (!table_usable(self) || (k = lookup_key(key)) == NULL) {
         return NULL;
     }
-    return table_lookup(self, k, key);
+    result = table_lookup(self, PyBytes_AS_STRING(k), key);
+    Py_DECREF(k);
+    return result;
+}
+
+static int table_delete(mp_table *self, PyObject *key)
+{
+    PyObject *k = lookup_key(key);
+    int found;
+
+    if (k == NULL) {
+        return -1;
+    }
+    found = apr_table_get(self->table, PyBytes_AS_STRING(k)) != NULL;
+    if (found) {
+        apr_table_unset(self->table, PyBytes_AS_STRING(k));
+    }
+    else {
+        PyErr_SetObject(PyExc_KeyError, key);
+    }
+    Py_DECREF(k);
+    return found ? 0 : -1;
 }
 
 static int table_ass_subscript(mp_table *self, PyObject *key, PyObject *value)
 {
     const char *k, *v;
 
-    if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
+    if (!table_usable(self)) {
         return -1;
     }
     if (value == NULL) {
-        if (apr_table_get(self->table, k) == NULL) {
-            PyErr_SetObject(PyExc_KeyError, key);
-            return -1;
-        }
-        apr_table_unset(self->table, k);
-        return 0;
+        return table_delete(self, key);
+    }
+    if ((k = table_key(self, key)) == NULL) {
+        return -1;
     }
     v = mp_pstr_from_object(table_pool(self), value, "table value");
     if (v == NULL) {
@@ -205,15 +241,18 @@ static Py_ssize_t table_length(mp_table *self)
 
 static int table_contains(mp_table *self, PyObject *key)
 {
-    const char *k;
+    PyObject *k;
+    int found;
 
     if (!PyUnicode_Check(key) && !PyBytes_Check(key)) {
         return table_usable(self) ? 0 : -1;
     }
-    if (!table_usable(self) || (k = table_key(self, key)) == NULL) {
+    if (!table_usable(self) || (k = lookup_key(key)) == NULL) {
         return -1;
     }
-    return apr_table_get(self->table, k) != NULL;
+    found = apr_table_get(self->table, PyBytes_AS_STRING(k)) != NULL;
+    Py_DECREF(k);
+    return found;
 }
 
 /* what: 0 keys, 1 values, 2 items */
@@ -630,7 +669,7 @@ static PyObject *table_popitem(mp_table *self, PyObject *unused)
 {
     const apr_array_header_t *arr;
     const apr_table_entry_t *e;
-    apr_array_header_t *keep;
+    apr_table_entry_t *keep;
     PyObject *pair;
     int i, last;
 
@@ -651,17 +690,19 @@ static PyObject *table_popitem(mp_table *self, PyObject *unused)
         return NULL;
     }
     /* apr tables cannot remove one entry: rebuild without the last one,
-     * in the same order (keys and values stay in their pool) */
-    keep = apr_array_make(self->pool, last > 0 ? last : 1,
-                          sizeof(apr_table_entry_t));
-    for (i = 0; i < last; i++) {
-        *(apr_table_entry_t *)apr_array_push(keep) = e[i];
+     * in the same order (keys and values stay in their pool; the copy of
+     * the entries is on the heap, so popping grows no pool) */
+    keep = PyMem_Malloc((last > 0 ? last : 1) * sizeof(apr_table_entry_t));
+    if (keep == NULL) {
+        Py_DECREF(pair);
+        return PyErr_NoMemory();
     }
+    memcpy(keep, e, last * sizeof(apr_table_entry_t));
     apr_table_clear(self->table);
-    for (i = 0; i < keep->nelts; i++) {
-        apr_table_entry_t *entry = &APR_ARRAY_IDX(keep, i, apr_table_entry_t);
-        apr_table_addn(self->table, entry->key, entry->val);
+    for (i = 0; i < last; i++) {
+        apr_table_addn(self->table, keep[i].key, keep[i].val);
     }
+    PyMem_Free(keep);
     return pair;
 }
 
@@ -685,6 +726,17 @@ PyObject *mp_table_copy_of(const apr_table_t *t)
         return NULL;
     }
     copy->table = apr_table_copy(copy->pool, t);
+    return (PyObject *)copy;
+}
+
+PyObject *mp_table_copy_of_options(const apr_table_t *options)
+{
+    mp_table *copy = (mp_table *)mp_table_new_empty();
+
+    if (copy == NULL) {
+        return NULL;
+    }
+    copy->table = mp_visible_options(copy->pool, options);
     return (PyObject *)copy;
 }
 

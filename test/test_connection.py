@@ -11,7 +11,9 @@ from harness import Httpd, free_port
 @pytest.fixture(scope="module")
 def echo_server(mpm):
     echo_port, members_port = free_port(), free_port()
+    declining_port = free_port()
     config = """
+Listen 127.0.0.1:%d
 Listen 127.0.0.1:%d
 Listen 127.0.0.1:%d
 <VirtualHost 127.0.0.1:%d>
@@ -22,10 +24,17 @@ Listen 127.0.0.1:%d
     ServerName members.test
     PythonConnectionHandler connmembers
 </VirtualHost>
-""" % (echo_port, members_port, echo_port, members_port)
+<VirtualHost 127.0.0.1:%d>
+    ServerName declining.test
+    DocumentRoot {htdocs}/connection/declined-docs
+    PythonConnectionHandler declining
+</VirtualHost>
+""" % (echo_port, members_port, declining_port, echo_port, members_port,
+       declining_port)
     server = Httpd(mpm, config, extra_pythonpath=["connection"])
     server.echo_port = echo_port
     server.members_port = members_port
+    server.declining_port = declining_port
     try:
         yield server.start()
     finally:
@@ -106,3 +115,20 @@ def test_conn_members_read_length_and_read_all(echo_server):
 def test_http_still_served_on_the_main_port(echo_server):
     response = echo_server.get("/")
     assert response.status_code in (200, 403, 404)
+
+
+def test_a_declining_connection_handler_hands_over_to_http(echo_server):
+    """DECLINED gives the connection back to Apache, which speaks HTTP on
+    it (the handler's status is returned, as in 3.5)."""
+    with socket.create_connection(("127.0.0.1", echo_server.declining_port),
+                                  timeout=10) as sock:
+        sock.sendall(b"GET /page.txt HTTP/1.1\r\nHost: declining.test\r\n"
+                     b"Connection: close\r\n\r\n")
+        reply = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    assert reply.endswith(b"served by HTTP\n")

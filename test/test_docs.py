@@ -66,7 +66,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO, Httpd, free_port
+from harness import REPO, Httpd, free_port, modules_dir
 
 DOC = REPO / "Doc"
 COMMENT = re.compile(r"^\s*\.\. example ([\w-]+): (\w+|GET|POST|TCP)\b ?(.*)$")
@@ -317,7 +317,10 @@ def docs_server(mpm, tmp_path_factory):
         if example.port_from:
             example.port = free_port()
     subprocess.run(["chmod", "-R", "a+rX", str(htdocs)], check=True)
-    body = "\n".join(example.render(htdocs) for example in EXAMPLES)
+    # mod_include for the <!--#python--> examples of ssi.rst
+    body = ("<IfModule !include_module>\n    LoadModule include_module "
+            "%s/mod_include.so\n</IfModule>\n" % modules_dir())
+    body += "\n".join(example.render(htdocs) for example in EXAMPLES)
     server.config_body = body
     server.conf.write_text(server.render_config(body))
     try:

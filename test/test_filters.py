@@ -57,6 +57,11 @@ PythonOutputFilter filtertools::describe DESCRIBE
         PythonHandler filtertools::small_unflushed
         SetOutputFilter CAPITALIZE
     </Location>
+    <Location /many-calls>
+        SetHandler mod_python
+        PythonHandler filtertools::many_calls
+        SetOutputFilter CAPITALIZE
+    </Location>
     <Location /rss>
         SetHandler mod_python
         PythonHandler filtertools::rss
@@ -158,6 +163,17 @@ def test_filter_members(httpd):
     assert (handler, is_input, closed) == (
         "handler=filtertools::describe", "is_input=False", "closed=False")
     assert rest == SMALL_WRITES
+
+
+def test_many_output_filter_calls_in_bounded_memory(httpd):
+    """Each call of a Python output filter allocated a brigade from the
+    request pool: 90,000 calls grew the child by megabytes."""
+    response = httpd.get("/many-calls", host=HOST, timeout=120)
+    assert response.status_code == 200
+    lines = response.content.split(b"\n")
+    assert lines[0] == b"X" * 49 and len(lines) == 100002
+    growth_kib = int(lines[-2].split()[1])
+    assert growth_kib < 1024, "%d KiB for 90,000 filter calls" % growth_kib
 
 
 def test_streaming_10_mib_in_bounded_memory(httpd):

@@ -5,8 +5,12 @@ import pytest
 from harness import Httpd
 
 SERVER_CONFIG = """
+PythonPath "sys.path+['{htdocs}/pyimport_path']"
 PythonImport importedmod import.test
 PythonImport importedmod main_interpreter
+PythonImport pathimported::started import.test
+PythonImport pathimported::fails import.test
+PythonImport pathimported::no_such_function import.test
 PythonOptimize On
 <VirtualHost *:{port}>
     ServerName import.test
@@ -63,6 +67,25 @@ def test_python_import_at_child_start(server, path, interpreter):
         assert seen["imported_before"], \
             "importedmod was not imported before the first request"
         assert seen["imported_in_this_process"]
+
+
+def test_python_import_calls_module_function(server):
+    """PythonImport module::function (3.5): the module is found through the
+    server's PythonPath, the function is called once it is imported, and
+    what it stores in main_server.get_options() is there for handlers."""
+    for _ in range(4):   # whichever child answers
+        seen = report(server, "/page", "import.test")
+        assert seen["function_ran_in_this_process"]
+        assert seen["main_server_option"] == "1"
+
+
+def test_python_import_function_errors_are_logged(server):
+    log = server.error_log()
+    assert "PythonImport pathimported::fails import.test failed" in log
+    assert "RuntimeError: PythonImport function failure" in log
+    assert "PythonImport pathimported::no_such_function import.test " \
+        "failed" in log
+    assert "AttributeError" in log
 
 
 def test_python_import_only_in_the_named_interpreter(server):

@@ -78,7 +78,14 @@ typedef struct {
     const char *directory;          /* prepended to sys.path, or NULL */
     apr_array_header_t *extensions; /* "| .ext ..." (const char *), or NULL */
     int silent;                     /* PythonHandlerModule: absent = skip */
+    int in_location;                /* set inside <Location>: req.hlist */
 } mp_handler;
+
+/* Position in the handler list of a phase: configured, then dynamic. */
+typedef struct {
+    int configured;
+    int dynamic;
+} mp_handler_cursor;
 
 /* Per-directory configuration (also the server-wide defaults). */
 typedef struct {
@@ -93,6 +100,9 @@ typedef struct {
     int interp_per_directive;
     int enable_pdb;
 } mp_dir_config;
+
+/* A copy in p of a PythonOption table without the removed keys. */
+apr_table_t *mp_visible_options(apr_pool_t *p, const apr_table_t *options);
 
 /* PythonImport module interpreter */
 typedef struct {
@@ -168,6 +178,8 @@ typedef struct mp_request_state {
     int wrote_to_apache;          /* some of the body went to Apache */
     apr_hash_t *filters;          /* req.register_*_filter: name -> ctx */
     const char *current_directory;/* directory of the running handler */
+    const mp_handler *current_handler; /* the running handler, or NULL */
+    mp_handler_cursor current_cursor;  /* just after current_handler */
 } mp_request_state;
 
 typedef struct {
@@ -181,6 +193,10 @@ typedef struct {
 } mp_dynamic_handler;
 
 mp_request_state *mp_request_state_get(request_rec *r);
+
+/* The handler of phase after cursor for r, or NULL; advances cursor. */
+const mp_handler *mp_next_handler(request_rec *r, mp_request_state *state,
+                                  int phase, mp_handler_cursor *cursor);
 
 /* Hand the data kept by req.write(data, 0) to Apache.  Call WITHOUT the
  * GIL (the filters it runs may need it).  Returns ap_rwrite's result. */
@@ -231,6 +247,15 @@ extern PyTypeObject mp_request_type;
 extern PyTypeObject mp_table_type;
 extern PyTypeObject mp_conn_type;
 extern PyTypeObject mp_server_type;
+extern PyTypeObject mp_hlist_type;
+
+/* <!--#python--> (ssi.c, filterobject.c) */
+void mp_ssi_register_hooks(void);
+int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
+                          const char *tag, const char *code);
+
+/* req.hlist: a snapshot of the handlers of the running phase. */
+PyObject *mp_hlist_new(request_rec *r, mp_request_state *state);
 
 PyObject *mp_request_new(request_rec *r, mp_request_state *state);
 void mp_request_invalidate(mp_request *req);
@@ -241,6 +266,9 @@ int mp_owner_alive(PyObject *owner);
 /* A table object viewing t, copying into pool; while owner (a request or
  * connection object, may be NULL) is alive, t and pool are. */
 PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner);
+/* New owned table holding the PythonOption entries of options (without
+ * the removed keys). */
+PyObject *mp_table_copy_of_options(const apr_table_t *options);
 /* New owned table.  */
 PyObject *mp_table_new_empty(void);
 /* The apr_table_t behind a table object, or NULL (TypeError set). */
@@ -270,6 +298,8 @@ const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
 /* str (encoded) or bytes as a new bytes object; NULL + exception when
  * value is neither, or contains a NUL byte. */
 PyObject *mp_text_bytes(PyObject *value, const char *what);
+PyObject *mp_log_message(PyObject *message);
+int mp_log_args(PyObject *args, PyObject **message, int *level);
 
 /* mp_finfo (req.finfo, apache.stat()) from an apr_finfo_t, and back
  * (obj: an mp_finfo or None; strings copied into p). */

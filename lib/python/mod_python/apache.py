@@ -24,13 +24,16 @@ import sys
 import _apache
 from mod_python import logbridge
 from _apache import (table, make_table, log_error, server_root, mpm_query,
-                     exists_config_define, mpm_name, config_tree, stat)
+                     exists_config_define, mpm_name, config_tree, stat,
+                     MODULE_MAGIC_NUMBER_MAJOR, MODULE_MAGIC_NUMBER_MINOR)
 
 __all__ = ["SERVER_RETURN", "import_module", "log_error", "table",
            "make_table", "server_root", "mpm_query", "exists_config_define",
-           "allow_methods", "stat", "config_tree"]
+           "allow_methods", "stat", "config_tree", "register_cleanup"]
 
 version = _apache.version
+main_server = getattr(_apache, "main_server", None)
+interpreter = None      # set by mod_python when it sets up the interpreter
 
 # ------------------------------------------------------------ constants
 
@@ -291,16 +294,17 @@ def _default_object(phase):
 
 def _resolve(req, module, object_path, names, silent):
     """Walk names (object_path split on dots) from module; instantiate
-    classes met on the way."""
+    classes met on the way.  _SKIP when silent and a name is missing (a
+    handler that is None is not missing: calling it is the error)."""
     obj = module
     for name in names:
         try:
             obj = getattr(obj, name)
         except AttributeError:
             if silent:
-                return None
-            raise AttributeError("module %r has no handler %r (looked up %r)"
-                                 % (module.__name__, object_path, name))
+                return _SKIP
+            raise AttributeError("module %r contains no %r (handler %r)"
+                                 % (module.__name__, name, object_path))
         if isinstance(obj, type):
             obj = obj(req)
     return obj
@@ -366,7 +370,7 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
     module_name, object_path, names = _parse_handler(handler, phase)
     module = import_module(module_name, flags & _FLAG_AUTORELOAD)
     obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)
-    if obj is None:
+    if obj is _SKIP:
         return _SKIP
     if flags & _FLAG_PDB:
         import pdb
@@ -423,14 +427,47 @@ def _dispatch_connection(conn, phase, handler, directory, flags, python_path):
         return HTTP_INTERNAL_SERVER_ERROR
 
 
-def _log_exception(target, header):
-    """Log header and the current traceback, line by line, via target."""
+@logbridge.bridged
+def _dispatch_include(filter, tag, code):
+    """Run the code of a <!--#python exec="..."--> or eval="..." element
+    of a server-side include page (Doc/ssi.rst); returns a status.
+
+    The code runs with req.ssi_globals as its globals (created on first
+    use, so handlers of earlier phases can put names there), with
+    ``filter`` bound to a filter object whose write() puts text in place
+    of the element; the value of an eval is written as str()."""
+    req = filter.req
+    namespace = getattr(req, "ssi_globals", None)
+    if namespace is None:
+        namespace = req.ssi_globals = {}
+    namespace["filter"] = filter
+    namespace["__file__"] = req.filename
+    try:
+        code = code.replace("\r\n", "\n").rstrip()
+        if tag == "eval":
+            value = eval(code, namespace)
+            if value is not None:
+                filter.write(str(value))
+        else:
+            exec(code, namespace)
+        return OK
+    except BaseException:
+        _log_exception(req, "MP09001: exception in <!--#python %s--> of %s"
+                       % (tag, req.filename), source="mod_python.apache")
+        return HTTP_INTERNAL_SERVER_ERROR
+    finally:
+        namespace["filter"] = None
+
+
+def _log_exception(target, header, source="mod_python"):
+    """Log header and the current traceback, line by line, via target;
+    each line starts with source."""
     import traceback        # only on errors: keeps interpreters small
     text = traceback.format_exc()
     log = getattr(target, "log_error", None) or log_error
-    log("mod_python: %s (pid %d):" % (header, os.getpid()), APLOG_ERR)
+    log("%s: %s (pid %d):" % (source, header, os.getpid()), APLOG_ERR)
     for line in text.rstrip("\n").split("\n"):
-        log("mod_python:   %s" % line, APLOG_ERR)
+        log("%s:   %s" % (source, line), APLOG_ERR)
     return text
 
 
@@ -461,12 +498,31 @@ def _run_cleanups(req):
             _log_exception(req, "exception in cleanup %r" % (callable_,))
 
 
-def _python_import(module_name):
-    """PythonImport: import a module at child start."""
-    import_module(module_name, autoreload=0)
+def _python_import(name, python_path=None):
+    """PythonImport: at child start, import a module and, for the
+    ``module::function`` form, call function() once it is imported.
+    python_path: the server's PythonPath, applied first as for handlers."""
+    if python_path is not None:
+        _set_python_path(python_path)
+    module_name, _, function_path = name.partition("::")
+    module = import_module(module_name, autoreload=0)
+    if function_path:
+        function = module
+        for attribute in function_path.split("."):
+            function = getattr(function, attribute)
+        function()
 
 
 _exit_callbacks = []
+
+
+def register_cleanup(callable_, data=None):
+    """Call callable_(data) when the child process exits (3.5's
+    apache.register_cleanup; server.register_cleanup without a request)."""
+    if not callable(callable_):
+        raise TypeError("register_cleanup: the first argument must be "
+                        "callable")
+    _exit_callbacks.append((callable_, data))
 
 
 def _child_exit():

@@ -193,3 +193,24 @@ def small_unflushed(req):
     for piece in ("one ", "two ", "three"):
         req.write(piece, 0)
     return apache.OK
+
+
+def _rss_kib():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def many_calls(req):
+    """100,000 flushed writes: as many calls of the output filter.  The
+    last line is the child's RSS growth (KiB) over the last 90,000."""
+    req.content_type = "text/plain"
+    chunk = b"x" * 49 + b"\n"
+    for i in range(100000):
+        if i == 10000:
+            before = _rss_kib()
+        req.write(chunk)
+    req.write("growth %d\n" % (_rss_kib() - before))
+    return apache.OK

@@ -9,6 +9,7 @@ from mod_python import apache
 
 def handler(req):
     imported = sys.modules.get("importedmod")
+    path_module = sys.modules.get("pathimported")
     try:
         assert False
         asserts_run = False
@@ -22,5 +23,9 @@ def handler(req):
             imported is not None and imported.IMPORTED_PID == os.getpid(),
         "optimize": sys.flags.optimize,
         "asserts_run": asserts_run,
+        "function_ran_in_this_process":
+            path_module is not None and path_module.STARTED_IN == os.getpid(),
+        "main_server_option":
+            apache.main_server.get_options().get("pathimported::started"),
     }))
     return apache.OK
