@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Instructions per request of publisher URLs, measured with callgrind.
 
-    python3 bench/callgrind.py [--tree DIR] URL [URL ...]
+    python3 bench/callgrind.py [--tree DIR] [--handler MODULE] URL [URL ...]
 
 e.g. ``python3 bench/callgrind.py /pub.py/hello /pub/hello``.  For each
 URL it runs ``apache2 -X`` (prefork) under ``valgrind --tool=callgrind``
@@ -13,7 +13,10 @@ of one request with the interpreter's start-up and the first requests
 taken out.  Instruction counts repeat within about 0.5% on a noisy shared
 machine, where req/s does not.  --tree measures another checkout (its
 built src/mod_python.so and lib/python), e.g. a worktree of an older
-commit, for a before/after comparison.  Never part of `make test`.
+commit, for a before/after comparison.  --handler MODULE serves the
+URLs with ``PythonHandler MODULE`` instead of the publisher, e.g.
+``--handler hello_flush /x`` for the tutorial's hello world (a plain
+handler module in bench/site).  Never part of `make test`.
 """
 
 import argparse
@@ -31,17 +34,17 @@ MaxKeepAliveRequests 0
 KeepAliveTimeout 120
 <Directory {htdocs}>
     SetHandler mod_python
-    PythonHandler mod_python.publisher
+    PythonHandler %s
 </Directory>
 """
 
 
-def instructions(tree, path, requests):
+def instructions(tree, path, requests, handler="mod_python.publisher"):
     """Total instructions of a server -X that answered requests of path."""
     sys.path.insert(0, str(tree / "test"))
     import harness
     harness.REPO = tree
-    server = harness.Httpd("prefork", CONFIG, htdocs=tree / "bench" / "site",
+    server = harness.Httpd("prefork", CONFIG % handler, htdocs=tree / "bench" / "site",
                            name="mp-callgrind")
     out = server.tmp / "callgrind.out"
     # the child writes it after switching to the unprivileged User
@@ -103,12 +106,14 @@ def read_reply(replies):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tree", type=Path, default=HERE.parent)
+    parser.add_argument("--handler", default="mod_python.publisher",
+                        help="the PythonHandler serving the URLs")
     parser.add_argument("urls", nargs="+")
     args = parser.parse_args(argv)
     tree = args.tree.resolve()
     for url in args.urls:
-        few = instructions(tree, url, 100)
-        many = instructions(tree, url, 1100)
+        few = instructions(tree, url, 100, args.handler)
+        many = instructions(tree, url, 1100, args.handler)
         print("%s  %-24s %7.1fk instructions/request"
               % (tree, url, (many - few) / 1000 / 1000))
     return 0
