@@ -91,16 +91,28 @@ def connect(port, timeout=120):
 
 
 def read_reply(replies):
+    """Status line and body of one reply (Content-Length or chunked)."""
     status = replies.readline()
-    length = 0
+    length, chunked = 0, False
     while True:
         line = replies.readline()
         if line in (b"\r\n", b""):
             break
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
-    return status, replies.read(length)
+        elif name == b"transfer-encoding":
+            chunked = value.strip().lower() == b"chunked"
+    if not chunked:
+        return status, replies.read(length)
+    body = b""
+    while True:
+        size = int(replies.readline().split(b";")[0], 16)
+        body += replies.read(size)
+        replies.readline()              # the CRLF after the chunk
+        if size == 0:
+            return status, body
 
 
 def main(argv=None):
