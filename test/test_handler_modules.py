@@ -15,6 +15,7 @@ CONFIG = """
     <Directory {htdocs}/handlermods/a>
         SetHandler mod_python
         PythonInterpreter handlermods
+        PythonPath "['{htdocs}/handlermods/a'] + sys.path"
         PythonHandler handlers
     </Directory>
     <Directory {htdocs}/handlermods/b>
@@ -75,6 +76,7 @@ def test_two_directories_each_have_their_own_handlers_module(httpd):
     a_name, b_name = answers[0][1], answers[1][1]
     assert a_name != b_name and a_name.startswith("_mp_")
     # each directory is on sys.path once, however many requests it served
+    # (a's also named by PythonPath, without the trailing slash)
     assert {answer[2] for answer in answers} == {"1"}
     # the plain name is not taken in sys.modules
     assert {answer[3] for answer in answers} == {"False"}

@@ -477,6 +477,20 @@ def _status_from_server_return(req, exc):
                     "apache.DONE, status), not %r" % (exc.args,))
 
 
+_path_entries = {}  # a handler's directory -> its sys.path spelling
+
+
+def _path_entry(directory):
+    """directory as sys.path spells it: "/srv/www" for the "/srv/www/"
+    httpd gives, so that a PythonPath naming it too does not put it on
+    sys.path twice."""
+    entry = os.path.normpath(directory)
+    if len(_path_entries) >= 1024:     # req.add_handler() directories
+        _path_entries.clear()
+    _path_entries[directory] = entry
+    return entry
+
+
 _SKIP = object()          # returned by _call_handler for an absent silent one
 
 
@@ -489,9 +503,12 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
         module = _import_library(module_name, flags & _FLAG_AUTORELOAD,
                                  flags & _FLAG_DEBUG)
     else:
-        if directory not in sys.path:
+        entry = _path_entries.get(directory)
+        if entry is None:
+            entry = _path_entry(directory)
+        if entry not in sys.path:
             # for what the handler module imports from its directory
-            sys.path.insert(0, directory)
+            sys.path.insert(0, entry)
         module = _handler_module(directory, module_name,
                                  flags & _FLAG_AUTORELOAD, flags & _FLAG_DEBUG)
     obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)

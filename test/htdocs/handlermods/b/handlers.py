@@ -9,7 +9,8 @@ WHERE = "b"
 
 def handler(req):
     req.content_type = "text/plain"
-    directory = os.path.dirname(__file__) + "/"
-    req.write("%s %s %d %s %d" % (WHERE, __name__, sys.path.count(directory),
+    directory = os.path.dirname(__file__)
+    on_path = [os.path.normpath(entry) for entry in sys.path].count(directory)
+    req.write("%s %s %d %s %d" % (WHERE, __name__, on_path,
                                   "handlers" in sys.modules, os.getpid()))
     return apache.OK

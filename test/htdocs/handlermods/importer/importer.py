@@ -4,6 +4,7 @@ import os
 import sys
 
 from mod_python import apache
+from mod_python.python22 import *  # noqa: F401,F403  3.5's handlers did
 
 HERE = os.path.dirname(__file__)
 
