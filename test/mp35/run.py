@@ -265,14 +265,18 @@ def internal_outcomes(testhome, internal_status):
     ran = "Ran %d test" % len(names) in log
     rows = []
     for name in names:
-        match = re.search(r"(FAIL|ERROR): %s\b" % name, log)
+        match = re.search(r"(FAIL|ERROR): %s\b(.*?)(?:={20}|-{20}\\nRan)"
+                          % name, log)
+        detail = ""
         if match:
             status = match.group(1)
+            # httpd writes the runner's report on one line, "\n" escaped
+            detail = match.group(2).replace("\\n", "\n")
         elif ran or internal_status == "PASS":
             status = "PASS"
         else:
             status = "NOT RUN"
-        rows.append(["test_internal/" + name, status, ""])
+        rows.append(["test_internal/" + name, status, detail])
     return rows
 
 
