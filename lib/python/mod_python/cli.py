@@ -569,6 +569,8 @@ def create(args):
 
 
 def genconfig(args):
+    if args.script:
+        return _run_config_script(args.script)
     apache = None
     module = args.module
     if module:
@@ -593,6 +595,21 @@ def genconfig(args):
                              args.addhandler or [".py"], args.pythonpath,
                              parse_options(args.pythonoption), args.debug)
     print("\n".join(lines))
+    return 0
+
+
+def _run_config_script(script):
+    """Run a mod_python.httpdconf script as 3.5's genconfig did: it prints
+    the configuration."""
+    import runpy
+    if not os.path.isfile(script):
+        raise CliError("no configuration script at %s" % script)
+    saved = sys.argv
+    sys.argv = [script]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    finally:
+        sys.argv = saved
     return 0
 
 
@@ -908,7 +925,12 @@ def build_parser():
                           "Apache",
         description="Print a LoadModule line and a <Directory> section "
                     "running a Python handler, to paste into an Apache "
-                    "configuration.")
+                    "configuration; or, given SCRIPT, run that "
+                    "mod_python.httpdconf script (mod_python 3.5's "
+                    "genconfig), which prints a configuration.")
+    p.add_argument("script", nargs="?",
+                   help="a Python script building the configuration with "
+                        "mod_python.httpdconf (e.g. conf/httpd_conf.py)")
     _add_handler_options(p, "mptest", directory="/var/www/html/python")
     _add_apache_options(p)
     p.set_defaults(run=genconfig)
