@@ -818,18 +818,18 @@ def test_fieldstorage_field_and_stringfield_as_35(httpd):
     assert got["upload_file_is_kept"] and got["text_file_is_kept"]
     assert got["text_file_content"] == "text"
     assert got["list_repr"] == (
-        "[Field('q', '0'), Field('a', '1'), Field('t', 'text'), "
-        "Field('up', b'upload\\x00data'), Field('a', '2')]")
+        "[Field(b'q', b'0'), Field(b'a', b'1'), Field(b't', b'text'), "
+        "Field(b'up', b'upload\\x00data'), Field(b'a', b'2')]")
     assert got["items"] == [["q", "0"], ["a", "1"], ["t", "text"],
                             ["a", "2"]]
     assert got["item_names"] == ["q", "a", "t", "up", "a"]
-    assert got["str_t"] == "text" and got["repr_t"] == "Field('t', 'text')"
+    assert got["str_t"] == "text" and got["repr_t"] == "Field(b't', b'text')"
     assert got["ctype"] == ["text/plain", "text/plain"]
     assert got["disp_options"] == {"name": "up", "filename": "u.txt"}
     assert got["by_hand"] == ["h.txt", "text/plain", "xy",
-                              "Field('h', b'xy')"]
+                              "Field(b'h', b'xy')"]
     assert got["has_key"] == [True, False]
-    assert got["big_repr"] == "Field('big', <%d bytes of 'big.bin'>)" \
+    assert got["big_repr"] == "Field(b'big', <%d bytes of 'big.bin'>)" \
         % (64 * 1024 + 1)
     assert got["after_add"] == ["text", "again"]
     assert got["after_clear"] == [0, [], []]
@@ -841,5 +841,5 @@ def test_urlencoded_list_prints_as_35_does(httpd):
         httpd, "/compat35_list", b"spam=1&spam=2&eggs=3&bacon=4",
         "application/x-www-form-urlencoded")
     assert status == 200, answer
-    assert answer == (b"[Field('spam', '1'), Field('spam', '2'), "
-                      b"Field('eggs', '3'), Field('bacon', '4')]")
+    assert answer == (b"[Field(b'spam', b'1'), Field(b'spam', b'2'), "
+                      b"Field(b'eggs', b'3'), Field(b'bacon', b'4')]")

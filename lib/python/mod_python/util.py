@@ -265,8 +265,15 @@ class StringField(str):
         return self.disposition_options
 
     def __repr__(self):
-        # as mod_python 3.5 (and its test suite) print a field
-        return "Field(%r, %r)" % (self.name, str(self))
+        # as mod_python 3.5 prints a field (its names and values were
+        # bytes), which its test suite compares
+        return "Field(%r, %r)" % (_as_bytes(self.name), _as_bytes(self))
+
+
+def _as_bytes(text):
+    if isinstance(text, str):
+        return str.encode(text, "utf-8", "surrogateescape")
+    return text
 
 
 # Field.__repr__ shows the content of an upload up to this size
@@ -311,13 +318,14 @@ class Field:
     disp_options = StringField.disp_options
 
     def __repr__(self):
-        """Field(name, content) as mod_python 3.5 prints it; an upload
+        """Field(b'name', b'content') as mod_python 3.5 prints it; an upload
         over REPR_LIMIT bytes is summarised rather than read into memory."""
+        name = _as_bytes(self.name)
         size = self._size()
         if size is not None and size > REPR_LIMIT:
-            return "Field(%r, <%d bytes of %r>)" % (self.name, size,
+            return "Field(%r, <%d bytes of %r>)" % (name, size,
                                                     self.filename)
-        return "Field(%r, %r)" % (self.name, self.value)
+        return "Field(%r, %r)" % (name, self.value)
 
     def _size(self):
         try:
