@@ -281,8 +281,13 @@ def internal_outcomes(testhome, internal_status):
 
 
 def first_line(detail):
-    lines = [line for line in detail.strip().splitlines() if line.strip()]
-    return lines[-1].strip()[:90] if lines else ""
+    """The line of a traceback that says what went wrong."""
+    lines = [line.strip() for line in detail.strip().splitlines()
+             if line.strip().strip("-=")]
+    errors = [line for line in lines if re.match(r"\w+(Error|Exception)"
+                                                 r"\b", line)]
+    chosen = errors[-1] if errors else (lines[-1] if lines else "")
+    return chosen[:90]
 
 
 def main(argv=None):
