@@ -147,7 +147,10 @@ def test_threads_wait_for_one_reload_of_a_changed_module(httpd):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(ask, range(8)))
         rewrite(module, 'VERSION = "version 1"', 'VERSION = "version 2"')
-        answers = list(pool.map(ask, range(16)))
+        try:
+            answers = list(pool.map(ask, range(16)))
+        finally:
+            rewrite(module, 'VERSION = "version 2"', 'VERSION = "version 1"')
     executions_by_child = {}
     for version, number, pid, executions in answers:
         assert (version, number) == ("version", "2")
