@@ -38,6 +38,11 @@ CONFIG = """
         PythonInterpreter handlermods
         PythonHandler slowload
     </Directory>
+    <Directory {htdocs}/handlermods/shared>
+        SetHandler mod_python
+        PythonInterpreter handlermods
+        PythonHandler sharedmain
+    </Directory>
     <Location /lib>
         SetHandler mod_python
         PythonInterpreter handlermods
@@ -80,6 +85,19 @@ def test_two_directories_each_have_their_own_handlers_module(httpd):
     assert {answer[2] for answer in answers} == {"1"}
     # the plain name is not taken in sys.modules
     assert {answer[3] for answer in answers} == {"False"}
+
+
+def test_importing_a_handler_module_by_name_gives_that_module(httpd):
+    """One module per file: a helper's `import sharedmain` gets the very
+    module the handler runs in, also after it was reloaded."""
+    module = httpd.htdocs / "handlermods" / "shared" / "sharedmain.py"
+    with requests.Session() as session:
+        assert fetch(session, httpd, "/shared/x") == "True one True"
+        rewrite(module, 'VERSION = "one"', 'VERSION = "two"')
+        try:
+            assert fetch(session, httpd, "/shared/x") == "True two True"
+        finally:
+            rewrite(module, 'VERSION = "two"', 'VERSION = "one"')
 
 
 def test_library_module_found_on_sys_path_stays_in_sys_modules(httpd):

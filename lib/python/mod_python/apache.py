@@ -308,19 +308,100 @@ def _import_file(path, autoreload, log, module_name):
         return entry[0]
     with _import_lock:       # one execution per change; others wait for it
         entry = _file_modules.get(path)
+        if entry is None:
+            entry = _adopt(path, module_name, mtime)
         if entry is not None and (entry[1] == mtime or not autoreload):
             return entry[0]
         module = _exec_file_module(path)
         _file_modules[path] = (module, mtime)
+        _file_names.setdefault(module_name, set()).add(path)
+        if entry is not None:
+            _move_aliases(path, entry[0], module)
     if log:
         _log_import("MP01002: reloaded" if entry else "MP01001: imported",
                     "%s from %s" % (module_name, path))
     return module
 
 
+# One module per file: `import NAME` (from a filter module, a helper, a
+# PythonImport) of a file that is loaded as a handler module gets that
+# module, and a handler module whose file was imported by name first is
+# that module.  Two files of one name stay two modules.
+
+_file_names = {}   # plain name -> handler module files of that name
+_aliases = {}      # handler module file -> names it has in sys.modules
+
+
+def _adopt(path, module_name, mtime):
+    """(module, mtime) of module_name imported by name from path, which
+    becomes the handler module of path; else None."""
+    module = sys.modules.get(module_name)
+    found = getattr(module, "__file__", None)
+    if not found or os.path.normpath(found) != path:
+        return None
+    recorded = _mtimes.get(module_name)
+    entry = (module, mtime if recorded is None else recorded)
+    _file_modules[path] = entry
+    _file_names.setdefault(module_name, set()).add(path)
+    _aliases.setdefault(path, set()).add(module_name)
+    return entry
+
+
+def _move_aliases(path, old, new):
+    """After a reload, the names of path's module lead to the new one."""
+    for name in _aliases.get(path, ()):
+        if sys.modules.get(name) is old:
+            sys.modules[name] = new
+
+
+class _LoadedModule:
+    """Loader handing importlib a module that is already executed."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module):
+        pass
+
+
+class _HandlerModuleFinder:
+    """On sys.meta_path: `import NAME` that would find a file loaded as a
+    handler module gets that module.  Consulted only for names not in
+    sys.modules that a handler module has, so it costs nothing per
+    request."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if path is not None or name not in _file_names:
+            return None
+        import importlib.machinery
+        import importlib.util
+        spec = importlib.machinery.PathFinder.find_spec(name)
+        origin = getattr(spec, "origin", None)
+        if not origin:
+            return None
+        origin = os.path.normpath(origin)
+        entry = _file_modules.get(origin)
+        if entry is None:
+            return None
+        _aliases.setdefault(origin, set()).add(name)
+        return importlib.util.spec_from_loader(
+            name, _LoadedModule(entry[0]), origin=origin)
+
+    @staticmethod
+    def invalidate_caches():
+        pass
+
+
+sys.meta_path.insert(0, _HandlerModuleFinder)
+
+
 def _module_file(directory, name):
     """directory/name.py if that is a regular file, else ""."""
-    path = os.path.join(directory, name + ".py")
+    path = os.path.normpath(os.path.join(directory, name + ".py"))
     return path if os.path.isfile(path) else ""
 
 
