@@ -199,7 +199,6 @@ class SERVER_RETURN(Exception):
 
 _mtimes = {}       # library module name -> st_mtime_ns of its file when loaded
 _file_modules = {}  # handler module file -> (module, st_mtime_ns)
-_handler_files = {}  # (directory, name) -> NAME.py in directory, or ""
 _import_lock = _thread.RLock()   # one (re)load of a handler file at a time
 
 
@@ -405,22 +404,6 @@ def _module_file(directory, name):
     return path if os.path.isfile(path) else ""
 
 
-def _handler_module(directory, module_name, autoreload, log):
-    """The module a Python*Handler directive of directory names."""
-    key = (directory, module_name)
-    path = _handler_files.get(key)
-    if path is None:
-        path = ""
-        if "." not in module_name:
-            path = _module_file(directory, module_name)
-        if len(_handler_files) >= 1024:  # req.add_handler() directories
-            _handler_files.clear()
-        _handler_files[key] = path
-    if path:
-        return _import_file(path, autoreload, log, module_name)
-    return _import_library(module_name, autoreload, log)
-
-
 def import_module(module_name, autoreload=1, log=0, path=None):
     """Import module_name and return it, executing it again when its file
     changed on disk (with autoreload); log: log imports and reloads.
@@ -510,22 +493,30 @@ def _resolve(req, module, object_path, names, silent):
     return obj
 
 
-_parsed = {}        # (handler, phase) -> (module, object path, its names)
+# (handler, phase, directory) -> (module name, object path, its names,
+# the handler module's file or "" for a library module, the directory's
+# sys.path entry or None): what a dispatch needs that depends only on
+# those three, worked out once (a plain tuple: the fastest to unpack)
+_targets = {}
 
 
-def _parse_handler(handler, phase):
-    """Split "module::object.path" once per distinct handler and phase."""
-    key = (handler, phase)
-    parsed = _parsed.get(key)
-    if parsed is None:
-        module_name, _, object_path = handler.partition("::")
-        if not object_path:
-            object_path = _default_object(phase)
-        parsed = (module_name, object_path, tuple(object_path.split(".")))
-        if len(_parsed) >= 1024:    # req.add_handler() names are the app's
-            _parsed.clear()
-        _parsed[key] = parsed
-    return parsed
+def _target(handler, phase, directory):
+    """Split "module::object.path" and find the module's file in directory
+    once per distinct handler, phase and directory."""
+    module_name, _, object_path = handler.partition("::")
+    if not object_path:
+        object_path = _default_object(phase)
+    path = entry = None
+    if directory is not None:
+        entry = os.path.normpath(directory)
+        if "." not in module_name:
+            path = _module_file(directory, module_name)
+    target = (module_name, object_path, tuple(object_path.split(".")),
+              path or "", entry)
+    if len(_targets) >= 1024:       # req.add_handler() names are the app's
+        _targets.clear()
+    _targets[handler, phase, directory] = target
+    return target
 
 
 def _status_from_pair(req, value):
@@ -558,20 +549,6 @@ def _status_from_server_return(req, exc):
                     "apache.DONE, status), not %r" % (exc.args,))
 
 
-_path_entries = {}  # a handler's directory -> its sys.path spelling
-
-
-def _path_entry(directory):
-    """directory as sys.path spells it: "/srv/www" for the "/srv/www/"
-    httpd gives, so that a PythonPath naming it too does not put it on
-    sys.path twice."""
-    entry = os.path.normpath(directory)
-    if len(_path_entries) >= 1024:     # req.add_handler() directories
-        _path_entries.clear()
-    _path_entries[directory] = entry
-    return entry
-
-
 _SKIP = object()          # returned by _call_handler for an absent silent one
 
 
@@ -579,19 +556,20 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
     """Resolve handler and call it with target (req, filter or conn)."""
     if python_path is not None:
         _set_python_path(python_path)
-    module_name, object_path, names = _parse_handler(handler, phase)
-    if directory is None:
+    found = _targets.get((handler, phase, directory))
+    if found is None:
+        found = _target(handler, phase, directory)
+    module_name, object_path, names, path, entry = found
+    if entry is not None and entry not in sys.path:
+        # the directory (once, as "/dir" without the slash httpd gives):
+        # for what the handler module imports from it
+        sys.path.insert(0, entry)
+    if path:
+        module = _import_file(path, flags & _FLAG_AUTORELOAD,
+                              flags & _FLAG_DEBUG, module_name)
+    else:
         module = _import_library(module_name, flags & _FLAG_AUTORELOAD,
                                  flags & _FLAG_DEBUG)
-    else:
-        entry = _path_entries.get(directory)
-        if entry is None:
-            entry = _path_entry(directory)
-        if entry not in sys.path:
-            # for what the handler module imports from its directory
-            sys.path.insert(0, entry)
-        module = _handler_module(directory, module_name,
-                                 flags & _FLAG_AUTORELOAD, flags & _FLAG_DEBUG)
     obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)
     if obj is None:
         return _SKIP
