@@ -43,6 +43,11 @@ CONFIG = """
         PythonInterpreter handlermods
         PythonHandler sharedmain
     </Directory>
+    <Directory {htdocs}/handlermods/later>
+        SetHandler mod_python
+        PythonInterpreter handlermods
+        PythonHandler latecomer
+    </Directory>
     <Location /lib>
         SetHandler mod_python
         PythonInterpreter handlermods
@@ -177,3 +182,23 @@ def test_threads_wait_for_one_reload_of_a_changed_module(httpd):
         # one execution of version 2 in each child, however many threads
         # asked for it while it ran
         assert executions.count("2") == 1, executions
+
+
+def test_a_handler_module_created_after_a_failed_request_is_found(httpd):
+    """A request before the file exists fails (500); once it is written,
+    the next request finds it in the directory, as a handler module."""
+    directory = httpd.htdocs / "handlermods" / "later"
+    module = directory / "latecomer.py"
+    with requests.Session() as session:
+        response = session.get(httpd.url("/later/x"), headers={"Host": HOST})
+        assert response.status_code == 500
+        module.write_text(
+            "from mod_python import apache\n"
+            "def handler(req):\n"
+            "    req.write(__name__)\n"
+            "    return apache.OK\n")
+        os.chmod(module, 0o644)
+        try:
+            assert fetch(session, httpd, "/later/x").startswith("_mp_")
+        finally:
+            module.unlink()

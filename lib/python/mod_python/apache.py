@@ -568,8 +568,13 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
         module = _import_file(path, flags & _FLAG_AUTORELOAD,
                               flags & _FLAG_DEBUG, module_name)
     else:
-        module = _import_library(module_name, flags & _FLAG_AUTORELOAD,
-                                 flags & _FLAG_DEBUG)
+        try:
+            module = _import_library(module_name, flags & _FLAG_AUTORELOAD,
+                                     flags & _FLAG_DEBUG)
+        except ImportError:
+            # look for the file again next time: it may be created
+            _targets.pop((handler, phase, directory), None)
+            raise
     obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)
     if obj is None:
         return _SKIP
