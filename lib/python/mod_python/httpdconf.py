@@ -28,6 +28,11 @@ import sys
 import types
 
 
+def _flip(text, flipslash):
+    """Backslashes (Windows paths) as slashes when flipslash, as 3.5 did."""
+    return text.replace("\\", "/") if flipslash else text
+
+
 class Directive:
     """One directive: its name and its arguments, as one string."""
 
@@ -38,8 +43,7 @@ class Directive:
         self.flipslash = flipslash
 
     def _slashes(self, text):
-        # Windows paths written with backslashes, as 3.5 did
-        return text.replace("\\", "/") if self.flipslash else text
+        return _flip(text, self.flipslash)
 
     def __str__(self):
         return self._slashes("%s%s %s\n" % (" " * self.indent, self.name,
@@ -102,7 +106,7 @@ class ContainerTag:
         self.flipslash = flipslash
 
     def _slashes(self, text):
-        return text.replace("\\", "/") if self.flipslash else text
+        return _flip(text, self.flipslash)
 
     def __str__(self):
         margin = " " * self.indent
