@@ -6,7 +6,8 @@
 
 e.g. ``python3 bench/callgrind.py /pub.py/hello /pub/hello``, or
 ``--handler mod_python.psp /table.psp`` and ``--handler table /table``
-(a PSP page and the same page as a handler).  For each URL it runs
+(a PSP page and the same page as a handler), or ``--handler hello_flush
+/x`` for the tutorial's hello world (bench/site/hello_flush.py).  For each URL it runs
 ``apache2 -X`` (prefork) under ``valgrind --tool=callgrind`` twice,
 serving bench/site with ``PythonHandler mod_python.publisher`` (or
 --handler) for every URL, sends 100 and then 1,100 keep-alive
@@ -92,16 +93,28 @@ def connect(port, timeout=120):
 
 
 def read_reply(replies):
+    """Status line and body of one reply (Content-Length or chunked)."""
     status = replies.readline()
-    length = 0
+    length, chunked = 0, False
     while True:
         line = replies.readline()
         if line in (b"\r\n", b""):
             break
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
-    return status, replies.read(length)
+        elif name == b"transfer-encoding":
+            chunked = value.strip().lower() == b"chunked"
+    if not chunked:
+        return status, replies.read(length)
+    body = b""
+    while True:
+        size = int(replies.readline().split(b";")[0], 16)
+        body += replies.read(size)
+        replies.readline()              # the CRLF after the chunk
+        if size == 0:
+            return status, body
 
 
 def main(argv=None):

@@ -240,7 +240,7 @@ def test_import_module_searches_path_and_reloads_changed_files(httpd):
     assert steps["path_module"] == "importable"
     assert steps["missing"][0] == "ModuleNotFoundError"
     log = httpd.wait_for_log("reloaded " + steps["name"], since=offset)
-    assert "mod_python: reloaded " + steps["name"] in log
+    assert "mod_python.apache: MP01002: reloaded " + steps["name"] in log
 
 
 def test_table_and_make_table(httpd):

@@ -311,6 +311,82 @@ def test_start_failure_shows_apache_message(workdir):
     assert "PythonNoSuchDirective" in result.stderr
 
 
+# ------------------------------------- beside another mod_python release
+
+# Debian's libapache2-mod-python (3.5), unpacked by scripts/bench.sh
+DEBIAN_35_MODULE = Path("/tmp/mp-bench-alternatives/usr/lib/apache2/"
+                        "modules/mod_python.so")
+
+
+@pytest.fixture
+def old_modules_dir(workdir):
+    """A module directory whose mod_python.so is 3.5's (Debian's when
+    scripts/bench.sh unpacked it, else a file with 3.5's version token:
+    the command reads nothing else)."""
+    directory = workdir / "modules"
+    directory.mkdir()
+    target = directory / "mod_python.so"
+    if DEBIAN_35_MODULE.is_file():
+        target.write_bytes(DEBIAN_35_MODULE.read_bytes())
+    else:
+        target.write_bytes(b"\x7fELF...\0mod_python/3.5.0\0...")
+    os.chmod(directory, 0o755)
+    os.chmod(target, 0o755)
+    return directory
+
+
+def unbuilt_tree(workdir):
+    """A copy of the package as in a source tree where make never ran."""
+    tree = workdir / "tree"
+    (tree / "src").mkdir(parents=True)
+    subprocess.run(["cp", "-r", str(REPO / "lib"), str(tree)], check=True)
+    return tree
+
+
+def test_create_in_an_unbuilt_tree_refuses_an_installed_old_module(
+        workdir, old_modules_dir):
+    tree = unbuilt_tree(workdir)
+    site = workdir / "site"
+    env = dict(os.environ, PYTHONPATH=str(tree / "lib" / "python"))
+    result = subprocess.run(
+        [system_python(), "-m", "mod_python", "create", str(site),
+         "--modules-dir", str(old_modules_dir)],
+        capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    message = result.stderr
+    assert "%s is mod_python 3.5" % (old_modules_dir / "mod_python.so") \
+        in message
+    assert "must be the same release" in message
+    assert "./configure && make" in message
+    assert "apt-get remove libapache2-mod-python" in message
+    assert not (site / "conf" / "httpd.conf").exists()
+
+
+def test_an_old_module_given_or_installed_later_is_refused(
+        workdir, old_modules_dir):
+    old = old_modules_dir / "mod_python.so"
+    given = cli("create", workdir / "given", "--module", old, check=False)
+    assert given.returncode == 1
+    assert "is mod_python 3.5" in given.stderr
+    assert "pass --module PATH to a mod_python.so of release" in given.stderr
+    # a site made with the right module, whose module is then replaced
+    site, port = workdir / "replaced", free_port()
+    create(site, port)
+    settings_file = site / "conf" / "mod_python.json"
+    settings_file.write_text(settings_file.read_text().replace(
+        str(built_module()), str(old)))
+    start = cli("start", site, check=False)
+    assert start.returncode == 1
+    assert "is mod_python 3.5" in start.stderr
+    assert not (site / "run" / "httpd.pid").exists()
+    version = cli("version", "--module", old).stdout
+    assert "another release than this package" in version
+    # genconfig prints what it is told, with a warning
+    snippet = cli("genconfig", "--module", old)
+    assert 'LoadModule python_module "%s"' % old in snippet.stdout
+    assert "warning: %s is mod_python 3.5" % old in snippet.stderr
+
+
 # ------------------------------------------------- genconfig, version
 
 def test_genconfig_is_valid_configuration():

@@ -178,3 +178,50 @@ def test_pip_installs_the_package_and_the_command(tmp_path):
                                                 PYTHONPATH=str(target)))
     assert result.stdout.strip() == "mod_python %s" % make_variable(
         "MP_VERSION"), result.stderr
+
+
+def fake_dpkg(tmp_path, owner):
+    """A dpkg whose -S says owner owns any path (or nothing owns it)."""
+    dpkg = tmp_path / "dpkg"
+    if owner:
+        dpkg.write_text('#!/bin/sh\necho "%s: $2"\n' % owner)
+    else:
+        dpkg.write_text('#!/bin/sh\necho "dpkg-query: no path found '
+                        'matching pattern $2" >&2\nexit 1\n')
+    dpkg.chmod(0o755)
+    return dpkg
+
+
+def make_install_dso(tmp_path, dpkg, *overrides):
+    libexecdir = tmp_path / "modules"
+    result = subprocess.run(
+        MAKE + ["install_dso", "LIBEXECDIR=%s" % libexecdir,
+                "DPKG=%s" % dpkg] + list(overrides),
+        capture_output=True, text=True, timeout=120)
+    return result, libexecdir / "mod_python.so"
+
+
+def test_install_over_debians_package_says_what_to_remove(tmp_path):
+    dpkg = fake_dpkg(tmp_path, "libapache2-mod-python")
+    result, dso = make_install_dso(tmp_path, dpkg, "CHECK_DPKG=yes")
+    assert result.returncode != 0
+    assert "belongs to the Debian package libapache2-mod-python" \
+        in result.stderr
+    assert "sudo apt-get remove libapache2-mod-python" in result.stderr
+    assert "sudo make install && sudo a2enmod python" in result.stderr
+    assert not dso.exists()
+
+
+def test_install_without_debians_package_proceeds(tmp_path):
+    result, dso = make_install_dso(tmp_path, fake_dpkg(tmp_path, None),
+                                   "CHECK_DPKG=yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert dso.read_bytes() == (REPO / "src" / "mod_python.so").read_bytes()
+
+
+def test_staged_install_does_not_ask_dpkg(tmp_path):
+    """A package build (DESTDIR) does not care what the host has."""
+    dpkg = fake_dpkg(tmp_path, "libapache2-mod-python")
+    result, _ = make_install_dso(tmp_path, dpkg,
+                                 "DESTDIR=%s" % (tmp_path / "stage"))
+    assert result.returncode == 0, result.stdout + result.stderr

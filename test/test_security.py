@@ -495,10 +495,13 @@ def test_nothing_from_the_client_is_evaluated(httpd):
 ALLOWED_DYNAMIC_CODE = {
     ("apache.py", "eval"),          # PythonPath: from the server config;
                                     # <!--#python eval--> (below)
-    ("apache.py", "exec"),          # <!--#python exec-->: the text of an SSI
+    ("apache.py", "compile"),       # a handler module file (its directory's)
+    ("apache.py", "exec"),          # a handler module file (its directory's);
+                                    # <!--#python exec-->: the text of an SSI
                                     # page, never request data (no variable
                                     # substitution), refused under
                                     # IncludesNOEXEC (test_compat35)
+    ("httpdconf.py", "eval"),       # only_if: written by the config's author
     ("cgihandler.py", "exec"),      # the CGI script file itself
     ("cgihandler.py", "compile"),   # the CGI script file itself
     ("publisher.py", "compile"),    # the published page file itself

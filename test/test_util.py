@@ -801,3 +801,45 @@ def test_redirect_after_output_raises_ioerror(httpd):
     assert response.status_code == 200
     assert response.text.startswith("already sent IOError: cannot redirect")
     assert "Location" not in response.headers
+
+
+def test_fieldstorage_field_and_stringfield_as_35(httpd):
+    """file_callback, field_callback, items(), has_key, add_field, clear
+    and the repr/str of fields as mod_python 3.5 documents and prints
+    them (its test_util_fieldstorage compares the repr of form.list)."""
+    body = multipart([(form_data("a"), b"1"), (form_data("t"), b"text"),
+                      (form_data("up", "u.txt"), b"upload\x00data"),
+                      (form_data("a"), b"2")])
+    status, _, answer, _ = raw_post(httpd, "/compat35?q=0", body, MULTIPART)
+    assert status == 200, answer
+    got = json.loads(answer)
+    assert got["callbacks"] == [["field"], ["field"], ["file", "u.txt"],
+                                ["field"]]
+    assert got["upload_file_is_kept"] and got["text_file_is_kept"]
+    assert got["text_file_content"] == "text"
+    assert got["list_repr"] == (
+        "[Field(b'q', b'0'), Field(b'a', b'1'), Field(b't', b'text'), "
+        "Field(b'up', b'upload\\x00data'), Field(b'a', b'2')]")
+    assert got["items"] == [["q", "0"], ["a", "1"], ["t", "text"],
+                            ["a", "2"]]
+    assert got["item_names"] == ["q", "a", "t", "up", "a"]
+    assert got["str_t"] == "text" and got["repr_t"] == "Field(b't', b'text')"
+    assert got["ctype"] == ["text/plain", "text/plain"]
+    assert got["disp_options"] == {"name": "up", "filename": "u.txt"}
+    assert got["by_hand"] == ["h.txt", "text/plain", "xy",
+                              "Field(b'h', b'xy')"]
+    assert got["has_key"] == [True, False]
+    assert got["big_repr"] == "Field(b'big', <%d bytes of 'big.bin'>)" \
+        % (64 * 1024 + 1)
+    assert got["after_add"] == ["text", "again"]
+    assert got["after_clear"] == [0, [], []]
+
+
+def test_urlencoded_list_prints_as_35_does(httpd):
+    """3.5's own check: the repr of form.list for spam=1&spam=2&eggs=3."""
+    status, _, answer, _ = raw_post(
+        httpd, "/compat35_list", b"spam=1&spam=2&eggs=3&bacon=4",
+        "application/x-www-form-urlencoded")
+    assert status == 200, answer
+    assert answer == (b"[Field(b'spam', b'1'), Field(b'spam', b'2'), "
+                      b"Field(b'eggs', b'3'), Field(b'bacon', b'4')]")

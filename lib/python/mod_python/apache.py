@@ -17,9 +17,11 @@ disk), calls the object with the request, and turns the result, a
 expects.
 """
 
+import _thread
 import importlib
 import os
 import sys
+import types
 
 import _apache
 from mod_python import logbridge
@@ -184,8 +186,23 @@ class SERVER_RETURN(Exception):
 
 
 # ----------------------------------------------------- module importing
+#
+# Two kinds of modules (Doc/api-reference.rst, import_module):
+# - library modules (dotted names, packages, the standard library,
+#   site-packages, anything found on sys.path) live in sys.modules under
+#   their own names and are reloaded in place when their file changes;
+# - handler modules: a plain name that a Python*Handler directive gives and
+#   whose NAME.py lives in the directive's directory (or that
+#   import_module(..., path=[...]) finds in one of path's directories) are
+#   keyed by their file path, like the publisher's pages, so two
+#   directories may each have an index.py or a handlers.py in one
+#   interpreter.  Each is executed as a fresh module named "_mp_" + a hash
+#   of its path (registered in sys.modules under that name, for pickle and
+#   tracebacks), and executed afresh when its file changes.
 
-_mtimes = {}       # module name -> st_mtime_ns of its file when loaded
+_mtimes = {}       # library module name -> st_mtime_ns of its file when loaded
+_file_modules = {}  # handler module file -> (module, st_mtime_ns)
+_import_lock = _thread.RLock()   # one (re)load of a handler file at a time
 
 
 def _file_mtime(module):
@@ -216,31 +233,22 @@ def _initializing(module):
     return getattr(spec, "_initializing", False)
 
 
-def import_module(module_name, autoreload=1, log=0, path=None):
-    """Import module_name, reloading it when its file changed on disk.
+def _log_import(what, name):
+    log_error("mod_python.apache: %s %s" % (what, name), APLOG_NOTICE)
 
-    path: a list of directories searched first (the module is looked up
-    there even if a module of that name was imported from elsewhere).
-    """
+
+def _import_library(module_name, autoreload, log):
+    """A module by its name through sys.modules, reloaded in place when
+    its file changed (see the comment above)."""
     module = sys.modules.get(module_name)
     if _initializing(module):
         # another thread is executing it: importlib waits until it is done
         module = importlib.import_module(module_name)
-    if module is not None and path:
-        found = getattr(module, "__file__", None)
-        if not found or os.path.dirname(found) not in path:
-            module = None
-            del sys.modules[module_name]
     if module is None:
-        if path:
-            for directory in reversed(path):
-                if directory not in sys.path:
-                    sys.path.insert(0, directory)
-        importlib.invalidate_caches()
         module = importlib.import_module(module_name)
         _mtimes[module_name] = _file_mtime(module)
         if log:
-            log_error("mod_python: imported %s" % module_name, APLOG_NOTICE)
+            _log_import("MP01001: imported", module_name)
         return module
     if autoreload:
         mtime = _file_mtime(module)
@@ -251,9 +259,188 @@ def import_module(module_name, autoreload=1, log=0, path=None):
             module = _reload(module)
             _mtimes[module_name] = _file_mtime(module)
             if log:
-                log_error("mod_python: reloaded %s" % module_name,
-                          APLOG_NOTICE)
+                _log_import("MP01002: reloaded", module_name)
     return module
+
+
+def _file_module_name(path):
+    try:
+        from _sha1 import sha1      # built in: no OpenSSL in every child
+    except ImportError:
+        from hashlib import sha1
+    digest = sha1(path.encode("utf-8", "surrogateescape")).hexdigest()
+    return "_mp_" + digest[:16]
+
+
+def _exec_file_module(path):
+    """Execute the file path as a fresh module; returns it.  Compiled from
+    the source each time: no bytecode that could be older than the file."""
+    name = _file_module_name(path)
+    module = types.ModuleType(name)
+    module.__file__ = path
+    module.__builtins__ = __builtins__
+    with open(path, "rb") as source:
+        code = compile(source.read(), path, "exec", dont_inherit=True)
+    previous = sys.modules.get(name)
+    sys.modules[name] = module      # as importlib does, while it executes
+    try:
+        exec(code, vars(module))
+    except BaseException:
+        if previous is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = previous
+        raise
+    return module
+
+
+def _import_file(path, autoreload, log, module_name):
+    """The handler module in the file path, executed on first use and
+    again when its modification time changed (with autoreload)."""
+    entry = _file_modules.get(path)
+    if entry is not None and not autoreload:
+        return entry[0]      # no stat: it releases the GIL, costly under load
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        if entry is not None:
+            return entry[0]  # removed while loaded: keep serving what ran
+        raise
+    if entry is not None and entry[1] == mtime:
+        return entry[0]
+    with _import_lock:       # one execution per change; others wait for it
+        entry = _file_modules.get(path)
+        if entry is None:
+            entry = _adopt(path, module_name, mtime)
+        if entry is not None and (entry[1] == mtime or not autoreload):
+            return entry[0]
+        module = _exec_file_module(path)
+        _file_modules[path] = (module, mtime)
+        _file_names.setdefault(module_name, set()).add(path)
+        if entry is not None:
+            _move_aliases(path, entry[0], module)
+    if log:
+        _log_import("MP01002: reloaded" if entry else "MP01001: imported",
+                    "%s from %s" % (module_name, path))
+    return module
+
+
+# One module per file: `import NAME` (from a filter module, a helper, a
+# PythonImport) of a file that is loaded as a handler module gets that
+# module, and a handler module whose file was imported by name first is
+# that module.  Two files of one name stay two modules.
+
+_file_names = {}   # plain name -> handler module files of that name
+_aliases = {}      # handler module file -> names it has in sys.modules
+
+
+def _adopt(path, module_name, mtime):
+    """(module, mtime) of module_name imported by name from path, which
+    becomes the handler module of path; else None."""
+    module = sys.modules.get(module_name)
+    found = getattr(module, "__file__", None)
+    if not found or os.path.normpath(found) != path:
+        return None
+    recorded = _mtimes.get(module_name)
+    entry = (module, mtime if recorded is None else recorded)
+    _file_modules[path] = entry
+    _file_names.setdefault(module_name, set()).add(path)
+    _aliases.setdefault(path, set()).add(module_name)
+    return entry
+
+
+def _move_aliases(path, old, new):
+    """After a reload, the names of path's module lead to the new one."""
+    for name in _aliases.get(path, ()):
+        if sys.modules.get(name) is old:
+            sys.modules[name] = new
+
+
+class _LoadedModule:
+    """Loader handing importlib a module that is already executed."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module):
+        pass
+
+
+class _HandlerModuleFinder:
+    """On sys.meta_path: `import NAME` that would find a file loaded as a
+    handler module gets that module.  Consulted only for names not in
+    sys.modules that a handler module has, so it costs nothing per
+    request."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if path is not None or name not in _file_names:
+            return None
+        import importlib.machinery
+        import importlib.util
+        spec = importlib.machinery.PathFinder.find_spec(name)
+        origin = getattr(spec, "origin", None)
+        if not origin:
+            return None
+        origin = os.path.normpath(origin)
+        entry = _file_modules.get(origin)
+        if entry is None:
+            return None
+        _aliases.setdefault(origin, set()).add(name)
+        return importlib.util.spec_from_loader(
+            name, _LoadedModule(entry[0]), origin=origin)
+
+    @staticmethod
+    def invalidate_caches():
+        pass
+
+
+sys.meta_path.insert(0, _HandlerModuleFinder)
+
+
+def _module_file(directory, name):
+    """directory/name.py if that is a regular file, else ""."""
+    path = os.path.normpath(os.path.join(directory, name + ".py"))
+    return path if os.path.isfile(path) else ""
+
+
+def import_module(module_name, autoreload=1, log=0, path=None):
+    """Import module_name and return it, executing it again when its file
+    changed on disk (with autoreload); log: log imports and reloads.
+
+    path: a list of directories.  A plain name (no dots) whose NAME.py is
+    in one of them is loaded from there, keyed by that file (not by its
+    name, so NAME.py of another directory is another module).  Any other
+    name is a library module: imported through sys.path and sys.modules,
+    with path's directories searched first.
+    """
+    if path:
+        if "." not in module_name:
+            for directory in path:
+                found = _module_file(directory, module_name)
+                if found:
+                    return _import_file(found, autoreload, log, module_name)
+        _prefer_path(module_name, path)
+    return _import_library(module_name, autoreload, log)
+
+
+def _prefer_path(module_name, path):
+    """Put path's directories in front of sys.path; forget module_name if
+    it was imported from elsewhere, so that it is found in path."""
+    module = sys.modules.get(module_name)
+    if module is not None:
+        found = getattr(module, "__file__", None) or ""
+        if not any(found.startswith(os.path.join(directory, ""))
+                   for directory in path):
+            del sys.modules[module_name]
+            _mtimes.pop(module_name, None)
+    for directory in reversed(path):
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+    importlib.invalidate_caches()
 
 
 # ----------------------------------------------------------- dispatching
@@ -310,22 +497,30 @@ def _resolve(req, module, object_path, names, silent):
     return obj
 
 
-_parsed = {}        # (handler, phase) -> (module, object path, its names)
+# (handler, phase, directory) -> (module name, object path, its names,
+# the handler module's file or "" for a library module, the directory's
+# sys.path entry or None): what a dispatch needs that depends only on
+# those three, worked out once (a plain tuple: the fastest to unpack)
+_targets = {}
 
 
-def _parse_handler(handler, phase):
-    """Split "module::object.path" once per distinct handler and phase."""
-    key = (handler, phase)
-    parsed = _parsed.get(key)
-    if parsed is None:
-        module_name, _, object_path = handler.partition("::")
-        if not object_path:
-            object_path = _default_object(phase)
-        parsed = (module_name, object_path, tuple(object_path.split(".")))
-        if len(_parsed) >= 1024:    # req.add_handler() names are the app's
-            _parsed.clear()
-        _parsed[key] = parsed
-    return parsed
+def _target(handler, phase, directory):
+    """Split "module::object.path" and find the module's file in directory
+    once per distinct handler, phase and directory."""
+    module_name, _, object_path = handler.partition("::")
+    if not object_path:
+        object_path = _default_object(phase)
+    path = entry = None
+    if directory is not None:
+        entry = os.path.normpath(directory)
+        if "." not in module_name:
+            path = _module_file(directory, module_name)
+    target = (module_name, object_path, tuple(object_path.split(".")),
+              path or "", entry)
+    if len(_targets) >= 1024:       # req.add_handler() names are the app's
+        _targets.clear()
+    _targets[handler, phase, directory] = target
+    return target
 
 
 def _status_from_pair(req, value):
@@ -365,10 +560,25 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
     """Resolve handler and call it with target (req, filter or conn)."""
     if python_path is not None:
         _set_python_path(python_path)
-    if directory is not None and directory not in sys.path:
-        sys.path.insert(0, directory)
-    module_name, object_path, names = _parse_handler(handler, phase)
-    module = import_module(module_name, flags & _FLAG_AUTORELOAD)
+    found = _targets.get((handler, phase, directory))
+    if found is None:
+        found = _target(handler, phase, directory)
+    module_name, object_path, names, path, entry = found
+    if entry is not None and entry not in sys.path:
+        # the directory (once, as "/dir" without the slash httpd gives):
+        # for what the handler module imports from it
+        sys.path.insert(0, entry)
+    if path:
+        module = _import_file(path, flags & _FLAG_AUTORELOAD,
+                              flags & _FLAG_DEBUG, module_name)
+    else:
+        try:
+            module = _import_library(module_name, flags & _FLAG_AUTORELOAD,
+                                     flags & _FLAG_DEBUG)
+        except ImportError:
+            # look for the file again next time: it may be created
+            _targets.pop((handler, phase, directory), None)
+            raise
     obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)
     if obj is _SKIP:
         return _SKIP
@@ -505,7 +715,7 @@ def _python_import(name, python_path=None):
     if python_path is not None:
         _set_python_path(python_path)
     module_name, _, function_path = name.partition("::")
-    module = import_module(module_name, autoreload=0)
+    module = _import_library(module_name, 0, 0)
     if function_path:
         function = module
         for attribute in function_path.split("."):

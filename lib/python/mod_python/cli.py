@@ -212,22 +212,55 @@ def source_tree_module():
     return candidate if candidate.is_file() else None
 
 
-def find_module(explicit, apache):
-    """The mod_python.so to load: --module, the source tree's, installed."""
+def find_module(explicit, apache, check=True):
+    """The mod_python.so to load: --module, the source tree's, installed.
+    With check, one of another release than this package is refused
+    (ModuleMismatch)."""
     if explicit:
         path = Path(explicit).resolve()
         if not path.is_file():
             raise CliError("no mod_python module at %s" % explicit)
-        return path
-    in_tree = source_tree_module()
-    if in_tree:
-        return in_tree
-    installed = Path(apache.modules_dir) / "mod_python.so"
-    if installed.is_file():
-        return installed
-    raise CliError("mod_python.so is not installed in %s: build and install "
-                   "it (./configure && make && make install) or pass "
-                   "--module PATH" % apache.modules_dir)
+    else:
+        path = source_tree_module()
+        if path is None:
+            path = Path(apache.modules_dir) / "mod_python.so"
+            if not path.is_file():
+                raise CliError("mod_python.so is not installed in %s: build "
+                               "and install it (./configure && make && make "
+                               "install) or pass --module PATH"
+                               % apache.modules_dir)
+    if check:
+        check_module_version(path, explicit)
+    return path
+
+
+class ModuleMismatch(CliError):
+    """The mod_python.so found is not of this package's release."""
+
+
+def check_module_version(path, explicit=None):
+    """Refuse a mod_python.so of another release than this package: the
+    C module and the Python package talk through private functions that
+    change between releases (mod_python 3.5's module with this package
+    answers every request with a 500)."""
+    found = module_version(path)
+    if found == mod_python.version:
+        return
+    if explicit:
+        how = "pass --module PATH to a mod_python.so of release %s" \
+            % mod_python.version
+    else:
+        how = ("build this tree (./configure && make: the command then "
+               "uses its src/mod_python.so), pass --module PATH to a "
+               "mod_python.so of release %s, or install this release over "
+               "the old one (Debian's libapache2-mod-python: sudo apt-get "
+               "remove libapache2-mod-python, then sudo make install; see "
+               "installation.rst)" % mod_python.version)
+    raise ModuleMismatch(
+        "%s is mod_python %s, but this mod_python package (%s) is %s: the "
+        "module and the package must be the same release. To fix it, %s"
+        % (path, found or "of an unknown release", PACKAGE_DIR,
+           mod_python.version, how))
 
 
 def module_version(path):
@@ -536,12 +569,23 @@ def create(args):
 
 
 def genconfig(args):
+    if args.script:
+        return _run_config_script(args.script)
     apache = None
     module = args.module
-    if not module:
+    if module:
+        # the path is written as given (make install names the one it
+        # installs): only warn when it is another release now
+        try:
+            check_module_version(module, explicit=module)
+        except ModuleMismatch as exc:
+            print("mod_python: warning: %s" % exc, file=sys.stderr)
+    else:
         try:
             apache = find_apache(args.httpd, args.modules_dir)
             module = find_module(None, apache)
+        except ModuleMismatch:
+            raise
         except CliError:
             module = "/usr/lib/apache2/modules/mod_python.so"
     lines = ["# mod_python %s: load the module (on Debian `a2enmod python` "
@@ -551,6 +595,21 @@ def genconfig(args):
                              args.addhandler or [".py"], args.pythonpath,
                              parse_options(args.pythonoption), args.debug)
     print("\n".join(lines))
+    return 0
+
+
+def _run_config_script(script):
+    """Run a mod_python.httpdconf script as 3.5's genconfig did: it prints
+    the configuration."""
+    import runpy
+    if not os.path.isfile(script):
+        raise CliError("no configuration script at %s" % script)
+    saved = sys.argv
+    sys.argv = [script]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    finally:
+        sys.argv = saved
     return 0
 
 
@@ -594,6 +653,8 @@ def httpd_command(root, settings, *extra):
 def _check_runnable(root, settings):
     if not os.access(settings["httpd"], os.X_OK):
         raise CliError("%s is gone: %s" % (settings["httpd"], INSTALL_HINT))
+    # the module may have been replaced since `create` (a package upgrade)
+    check_module_version(settings["module"], explicit=settings["module"])
     if os.geteuid() == 0:
         _make_readable(root.path)
         for path in (root.path, PACKAGE_DIR):
@@ -742,13 +803,17 @@ def version(args):
         print("Apache: not found (%s)" % exc)
         apache = None
     try:
-        module = find_module(args.module, apache) if apache or args.module \
-            else None
+        module = find_module(args.module, apache, check=False) \
+            if apache or args.module else None
     except CliError:
         module = None
     if module:
-        print("module: %s (mod_python/%s)"
-              % (module, module_version(module) or "unknown version"))
+        found = module_version(module)
+        print("module: %s (mod_python/%s)%s"
+              % (module, found or "unknown version",
+                 "" if found == mod_python.version
+                 else " -- another release than this package: "
+                 "mod_python start refuses it"))
     else:
         print("module: mod_python.so not found")
     if apache:
@@ -860,7 +925,12 @@ def build_parser():
                           "Apache",
         description="Print a LoadModule line and a <Directory> section "
                     "running a Python handler, to paste into an Apache "
-                    "configuration.")
+                    "configuration; or, given SCRIPT, run that "
+                    "mod_python.httpdconf script (mod_python 3.5's "
+                    "genconfig), which prints a configuration.")
+    p.add_argument("script", nargs="?",
+                   help="a Python script building the configuration with "
+                        "mod_python.httpdconf (e.g. conf/httpd_conf.py)")
     _add_handler_options(p, "mptest", directory="/var/www/html/python")
     _add_apache_options(p)
     p.set_defaults(run=genconfig)

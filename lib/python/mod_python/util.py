@@ -250,28 +250,58 @@ class StringField(str):
 
     @property
     def file(self):
-        """The value as a text file object (io.StringIO)."""
-        return io.StringIO(str(self))
+        """The value as a text file object (io.StringIO), or the file a
+        FieldStorage field_callback gave for this part."""
+        given = self.__dict__.get("_file")
+        return given if given is not None else io.StringIO(str(self))
+
+    # the names mod_python 3.5's StringField used
+    @property
+    def ctype(self):
+        return self.type
+
+    @property
+    def disp_options(self):
+        return self.disposition_options
 
     def __repr__(self):
-        return "StringField(%s)" % (str.__repr__(self),)
+        # as mod_python 3.5 prints a field (its names and values were
+        # bytes), which its test suite compares
+        return "Field(%r, %r)" % (_as_bytes(self.name), _as_bytes(self))
+
+
+def _as_bytes(text):
+    if isinstance(text, str):
+        return str.encode(text, "utf-8", "surrogateescape")
+    return text
+
+
+# Field.__repr__ shows the content of an upload up to this size
+REPR_LIMIT = 64 * 1024
 
 
 class Field:
-    """A file upload: the data is in ``file``, a temporary file."""
+    """A file upload: the data is in ``file``, a temporary file.
 
-    def __init__(self, name, file=None, filename=None, type=None,
-                 type_options=None, disposition=None,
-                 disposition_options=None, headers=None):
+    The positional order after the name is mod_python 3.5's (code such as
+    Trac makes Field objects itself); ``filename`` defaults to the one in
+    ``disposition_options``.
+    """
+
+    def __init__(self, name, file=None, type=None, type_options=None,
+                 disposition=None, disposition_options=None, headers=None,
+                 filename=None):
         self.name = name
         self.file = file
-        self.filename = filename
         self.type = type
         self.type_options = type_options if type_options is not None else {}
         self.disposition = disposition
         self.disposition_options = (disposition_options
                                     if disposition_options is not None
                                     else {})
+        if filename is None:
+            filename = self.disposition_options.get("filename")
+        self.filename = filename
         self.headers = headers if headers is not None else {}
 
     @property
@@ -284,8 +314,27 @@ class Field:
         self.file.seek(0)
         return data
 
+    ctype = StringField.ctype
+    disp_options = StringField.disp_options
+
     def __repr__(self):
-        return "Field(%r, filename=%r)" % (self.name, self.filename)
+        """Field(b'name', b'content') as mod_python 3.5 prints it; an upload
+        over REPR_LIMIT bytes is summarised rather than read into memory."""
+        name = _as_bytes(self.name)
+        size = self._size()
+        if size is not None and size > REPR_LIMIT:
+            return "Field(%r, <%d bytes of %r>)" % (name, size,
+                                                    self.filename)
+        return "Field(%r, %r)" % (name, self.value)
+
+    def _size(self):
+        try:
+            position = self.file.tell()
+            size = self.file.seek(0, io.SEEK_END)
+            self.file.seek(position)
+            return size
+        except (AttributeError, OSError, ValueError):
+            return None
 
 
 class FieldList(list):
@@ -493,10 +542,10 @@ class FieldStorage:
                 sink = tempfile.TemporaryFile("w+b")
             parser.copy_body(sink.write)
             sink.seek(0)
-            return Field(name, sink, filename, ctype, type_options,
-                         disposition, disposition_options, headers)
-        sink = (self._field_callback() if self._field_callback is not None
-                else io.BytesIO())
+            return Field(name, sink, ctype, type_options, disposition,
+                         disposition_options, headers, filename)
+        given = self._field_callback
+        sink = given() if given is not None else io.BytesIO()
         parser.copy_body(sink.write)
         sink.seek(0)
         part_charset = type_options.get("charset", charset)
@@ -506,6 +555,9 @@ class FieldStorage:
             raise FormError("cannot decode part %r with charset %r"
                             % (name, part_charset)) from None
         field = StringField(value, name)
+        if given is not None:
+            sink.seek(0)
+            field._file = sink      # what field.file returns
         field.type = ctype
         field.type_options = type_options
         field.disposition = disposition
@@ -626,7 +678,9 @@ class FieldStorage:
         return list(self._keys())
 
     def items(self):
-        return [(key, self[key]) for key in self.keys()]
+        """(name, field) for every field, in form order: a name that
+        repeats comes once per field (as in mod_python 3.5)."""
+        return list(self._select(_any_name))
 
     def values(self):
         return [self[key] for key in self.keys()]
@@ -648,6 +702,10 @@ class FieldStorage:
 
     def __repr__(self):
         return "FieldStorage(%r)" % (list(self.list),)
+
+
+def _any_name(name):
+    return True
 
 
 MAX_FIELDS = 1000               # default of mod_python.util.max_fields

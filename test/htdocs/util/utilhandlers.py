@@ -1,6 +1,7 @@
 """Handlers for test_util.py: one per URL, named by the last path element."""
 
 import hashlib
+import io
 import json
 import os
 import threading
@@ -356,3 +357,57 @@ def do_add_after_lookup(req):
                          "item": str(form["new-" + stage])}
     return send_json(req, result)
 
+
+
+class _Kept(io.BytesIO):
+    """A file a callback hands to FieldStorage, marked so that the test
+    can tell it from the default one."""
+
+
+def do_compat35(req):
+    """FieldStorage, Field and StringField as mod_python 3.5 had them."""
+    made = []
+
+    def file_callback(filename):
+        made.append(["file", filename])
+        return _Kept()
+
+    def field_callback():
+        made.append(["field"])
+        return _Kept()
+
+    form = util.FieldStorage(req, file_callback=file_callback,
+                             field_callback=field_callback)
+    upload, text = form["up"], form["t"]
+    made_by_hand = util.Field("h", io.BytesIO(b"xy"), "text/plain", {},
+                              "form-data", {"name": "h", "filename": "h.txt"})
+    result = {
+        "callbacks": made,
+        "upload_file_is_kept": isinstance(upload.file, _Kept),
+        "text_file_is_kept": isinstance(text.file, _Kept),
+        "text_file_content": text.file.read().decode(),
+        "list_repr": repr(form.list),
+        "items": [[name, str(field)] for name, field in form.items()
+                  if isinstance(field, str)],
+        "item_names": [name for name, _ in form.items()],
+        "str_t": str(text), "repr_t": repr(text),
+        "ctype": [text.ctype, upload.ctype],
+        "disp_options": dict(upload.disp_options),
+        "by_hand": [made_by_hand.filename, made_by_hand.type,
+                    made_by_hand.value.decode(), repr(made_by_hand)],
+        "has_key": [form.has_key("t"), form.has_key("nope")],
+    }
+    big = util.Field("big", io.BytesIO(b"z" * (util.REPR_LIMIT + 1)),
+                     filename="big.bin")
+    result["big_repr"] = repr(big)
+    form.add_field("t", "again")
+    result["after_add"] = [str(v) for v in form.getlist("t")]
+    form.clear()
+    result["after_clear"] = [len(form), form.keys(), form.items()]
+    return send_json(req, result)
+
+
+def do_compat35_list(req):
+    req.content_type = "text/plain"
+    req.write(repr(util.FieldStorage(req).list))
+    return apache.OK

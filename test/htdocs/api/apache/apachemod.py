@@ -139,7 +139,8 @@ def t_import(req):
     first = apache.import_module(name, path=[directory])
     execs = sys.apitest_execs
     steps["first"] = first.VALUE
-    steps["file_in_path"] = os.path.dirname(first.__file__) == directory
+    steps["file_in_path"] = (os.path.dirname(first.__file__)
+                             == os.path.normpath(directory))
     again = apache.import_module(name, path=[directory])
     steps["unchanged_same_object"] = again is first
     steps["unchanged_not_executed"] = sys.apitest_execs == execs

@@ -1,0 +1,1 @@
+"""A package in a handler's directory: a library module (dotted name)."""
