@@ -1106,6 +1106,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(mp_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mp_handler_hook, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(mp_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    mp_mutex_register_hooks();      /* mutex.c: _apache._global_lock */
     /* process_connection: RUN_FIRST, before the HTTP protocol module */
     ap_hook_process_connection(mp_process_connection, NULL, NULL,
                                APR_HOOK_MIDDLE);
