@@ -101,6 +101,9 @@ def page_hold(req, args):
     key = args.get("key", "k")
     _apache._global_lock(req.server, key)
     started = time.time()
+    if "pidfile" in args:
+        with open(args["pidfile"], "w") as pidfile:
+            pidfile.write(str(os.getpid()))
     time.sleep(int(args.get("ms", 500)) / 1000)
     ended = time.time()
     _apache._global_unlock(req.server, key)
@@ -226,3 +229,10 @@ def page_cleanup(req, args):
     session = _session(req, args)
     session.cleanup()
     return {"id": session.id()}
+
+
+def page_peek(req, args):
+    """Whether the store still holds session `sid` (expired or not)."""
+    session = _session(req, {"lock": 0})
+    session._sid = args["sid"]
+    return {"stored": session.do_load() is not None}
