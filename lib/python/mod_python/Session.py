@@ -616,9 +616,10 @@ class _PgPool:
         self.table_ready = False
 
     def get(self):
+        """(connection, True if it was idle in the pool)."""
         with self.lock:
             if self.idle:
-                return self.idle.pop()
+                return self.idle.pop(), True
         import psycopg
         connection = psycopg.connect(
             self.dsn, autocommit=True, connect_timeout=max(1, int(
@@ -628,7 +629,13 @@ class _PgPool:
         # a session lock not free within lock_wait seconds: 503
         connection.execute("SELECT set_config('lock_timeout', %s, false)",
                            ("%dms" % int(self.lock_wait * 1000),))
-        return connection
+        return connection, False
+
+    def discard_idle(self):
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for connection in idle:
+            connection.close()
 
     def put(self, connection):
         if connection.closed or connection.broken:
@@ -678,22 +685,32 @@ class PgSession(BaseSession):
                                           _redact(self._dsn))
 
     def _run(self, action, keep=False):
-        """action(connection) on the lock's connection or a pooled one."""
+        """action(connection) on the lock's connection or a pooled one.
+
+        An idle pooled connection may have died with a restart of the
+        server: then the idle ones are dropped and the action is tried once
+        more on a new connection."""
         import psycopg
-        connection = self._held
-        try:
-            if connection is None:
-                connection = self._pool.get()
-            self._ensure_table(connection)
-            result = action(connection)
-        except psycopg.Error as error:
-            if connection is not None and connection is not self._held:
-                connection.close()
-            if connection is self._held:
-                self._held = None
-                self._locked = False
-                connection.close()
-            _store_unavailable(self._req, self._store_name(), error)
+        for attempt in (1, 2):
+            connection = self._held
+            pooled = False
+            try:
+                if connection is None:
+                    connection, pooled = self._pool.get()
+                self._ensure_table(connection)
+                result = action(connection)
+                break
+            except psycopg.Error as error:
+                if connection is self._held:
+                    self._held = None
+                    self._locked = False
+                if connection is not None:
+                    connection.close()
+                retry = (attempt == 1 and pooled
+                         and isinstance(error, psycopg.OperationalError))
+                if not retry:
+                    _store_unavailable(self._req, self._store_name(), error)
+                self._pool.discard_idle()   # they died with the same server
         if keep:
             self._held = connection
         elif connection is not self._held:
