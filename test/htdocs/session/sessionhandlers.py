@@ -187,7 +187,8 @@ def page_counter(req, args):
     session["count"] = count + 1
     session.save()
     return {"count": count + 1, "id": session.id(), "new": session.is_new(),
-            "type": type(session).__name__, "pid": os.getpid()}
+            "type": type(session).__name__, "pid": os.getpid(),
+            "node": req.get_options().get("node")}
 
 
 def page_info(req, args):
