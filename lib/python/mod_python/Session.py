@@ -649,6 +649,7 @@ class _PgPool:
 
 _pg_pools = {}
 _pg_pools_lock = threading.Lock()
+_PG_CREATE_LOCK = 0x6d705f7365737300     # "mp_sess\0": creating the table
 _PG_TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -720,12 +721,17 @@ class PgSession(BaseSession):
     def _ensure_table(self, connection):
         if self._pool.table_ready:
             return
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS %s (sid text PRIMARY KEY, "
-            "data bytea NOT NULL, expires timestamptz NOT NULL)"
-            % self._table)
-        connection.execute("CREATE INDEX IF NOT EXISTS %s_expires ON %s "
-                           "(expires)" % (self._table, self._table))
+        # IF NOT EXISTS is not safe against a concurrent CREATE: the nodes
+        # starting together take turns on an advisory lock
+        with connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)",
+                               (_PG_CREATE_LOCK,))
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS %s (sid text PRIMARY KEY, "
+                "data bytea NOT NULL, expires timestamptz NOT NULL)"
+                % self._table)
+            connection.execute("CREATE INDEX IF NOT EXISTS %s_expires ON %s "
+                               "(expires)" % (self._table, self._table))
         self._pool.table_ready = True
 
     def _lock_key(self):
