@@ -835,6 +835,7 @@ static apr_status_t request_cleanup(void *data)
 
     run_registered_cleanups(state);
     (void)run_phase(state->r, MP_PHASE_CLEANUP);
+    mp_mutex_release_leftovers(state->r);     /* mutex.c */
     for (i = 0; state->objects && i < state->objects->nelts; i++) {
         mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
                                                mp_request_link);

@@ -10,11 +10,15 @@
  *   PythonOption mod_python.mutex_directory DIR  where their lock files are
  *                                                created (then unlinked)
  *
- * The locks are fcntl() locks (plus a thread mutex inside each process):
- * the kernel drops them when a process dies, so a child killed while
- * holding one does not leave it held.  A handler that returns or raises
- * while still holding one is caught at the end of its request
- * (log_transaction) and the lock released, with a warning (MP08051).
+ * Each lock is an fcntl() lock between processes -- the kernel drops it
+ * when a process dies, so a child killed while holding one does not leave
+ * it held -- and, inside a process, a "held" flag under a thread mutex
+ * and condition, so that any thread of the process may release it: the
+ * request cleanups that release session locks may run in another thread
+ * than the handler that took them (event MPM write completion).  A lock
+ * its thread still holds when a request's cleanups have run (a handler
+ * that raised between lock and unlock) is released then, with a warning
+ * (MP08051).
  *
  * The set lives in the process pool of the parent and is kept across
  * graceful restarts while its size and directory stay the same, so old
@@ -34,32 +38,22 @@ typedef struct {
     int count;
     const char *directory;
     apr_pool_t *pool;
-    apr_global_mutex_t **mutexes;
+    apr_proc_mutex_t **mutexes;
 } mp_mutex_set;
+
+/* The state of one lock inside this process. */
+typedef struct {
+    apr_thread_mutex_t *guard;
+    apr_thread_cond_t *released;
+    int held;                     /* by a thread of this process */
+    apr_os_thread_t owner;        /* the thread that took it */
+} mp_local_lock;
 
 /* The set the children use (set in the parent before they are forked). */
 static mp_mutex_set *mutex_set;
 
-/* The locks this thread holds: one bit per index. */
-static __thread unsigned char held_by_thread[MP_MUTEX_MAX_COUNT / 8];
-static __thread int held_count;
-
-static int is_held(int index)
-{
-    return (held_by_thread[index / 8] >> (index % 8)) & 1;
-}
-
-static void mark_held(int index, int held)
-{
-    if (held) {
-        held_by_thread[index / 8] |= (unsigned char)(1 << (index % 8));
-        held_count++;
-    }
-    else {
-        held_by_thread[index / 8] &= (unsigned char)~(1 << (index % 8));
-        held_count--;
-    }
-}
+/* This process's side of each lock (made in child_init). */
+static mp_local_lock *local_locks;
 
 /* ------------------------------------------------------- configuration */
 
@@ -113,14 +107,14 @@ static mp_mutex_set *create_set(server_rec *s, int count,
     set->pool = pool;
     set->count = count;
     set->directory = apr_pstrdup(pool, directory);
-    set->mutexes = apr_pcalloc(pool, sizeof(*set->mutexes) * (count + 1));
+    set->mutexes = apr_pcalloc(pool, sizeof(*set->mutexes) * count);
     generation++;
     for (i = 0; i < count; i++) {
         const char *file = apr_psprintf(pool, "%s/mod_python_mutex.%"
                                         APR_PID_T_FMT ".%u.%d", directory,
                                         getpid(), generation, i);
-        rv = apr_global_mutex_create(&set->mutexes[i], file, APR_LOCK_FCNTL,
-                                     pool);
+        rv = apr_proc_mutex_create(&set->mutexes[i], file, APR_LOCK_FCNTL,
+                                   pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                          "mod_python: MP08052: cannot create global mutex %d "
@@ -179,53 +173,85 @@ static int mp_mutex_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* child_init: RUN_ALL, in each new child; reattaches the locks. */
+/* child_init: RUN_ALL, in each new child; reattaches the locks and makes
+ * this process's side of them. */
 static void mp_mutex_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
     int i;
 
+    local_locks = NULL;
     if (mutex_set == NULL) {
         return;
     }
+    local_locks = apr_pcalloc(pchild, sizeof(*local_locks) * mutex_set->count);
     for (i = 0; i < mutex_set->count; i++) {
-        rv = apr_global_mutex_child_init(&mutex_set->mutexes[i],
-            apr_global_mutex_lockfile(mutex_set->mutexes[i]), pchild);
+        rv = apr_proc_mutex_child_init(&mutex_set->mutexes[i],
+            apr_proc_mutex_lockfile(mutex_set->mutexes[i]), pchild);
+        if (rv == APR_SUCCESS) {
+            rv = apr_thread_mutex_create(&local_locks[i].guard,
+                                         APR_THREAD_MUTEX_DEFAULT, pchild);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = apr_thread_cond_create(&local_locks[i].released, pchild);
+        }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                          "mod_python: MP08052: cannot attach global mutex %d "
                          "in this child", i);
+            local_locks = NULL;
+            return;
         }
     }
 }
 
-/* log_transaction: RUN_ALL, last, at the end of every request, in the
- * thread that ran it: a lock its handlers left held is released here. */
-static int mp_mutex_release_leftovers(request_rec *r)
+/* Clear the in-process side of lock index and wake a waiting thread. */
+static void give_back_local(int index)
 {
-    int i;
+    mp_local_lock *local = &local_locks[index];
 
-    if (held_count == 0 || mutex_set == NULL) {
-        return DECLINED;
+    apr_thread_mutex_lock(local->guard);
+    local->held = 0;
+    apr_thread_cond_signal(local->released);
+    apr_thread_mutex_unlock(local->guard);
+}
+
+/* Give lock index back: the fcntl lock, then the flag (any thread). */
+static apr_status_t release(int index)
+{
+    apr_status_t rv = apr_proc_mutex_unlock(mutex_set->mutexes[index]);
+
+    give_back_local(index);
+    return rv;
+}
+
+void mp_mutex_release_leftovers(request_rec *r)
+{
+    apr_os_thread_t self = apr_os_thread_current();
+    int i, leftover;
+
+    if (local_locks == NULL) {
+        return;
     }
-    for (i = 0; i < mutex_set->count && held_count > 0; i++) {
-        if (is_held(i)) {
+    for (i = 0; i < mutex_set->count; i++) {
+        mp_local_lock *local = &local_locks[i];
+
+        apr_thread_mutex_lock(local->guard);
+        leftover = local->held && apr_os_thread_equal(local->owner, self);
+        apr_thread_mutex_unlock(local->guard);
+        if (leftover) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "mod_python: MP08051: global mutex %d was still "
                           "held at the end of the request: released", i);
-            apr_global_mutex_unlock(mutex_set->mutexes[i]);
-            mark_held(i, 0);
+            release(i);
         }
     }
-    return DECLINED;
 }
 
 void mp_mutex_register_hooks(void)
 {
     ap_hook_post_config(mp_mutex_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_mutex_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_log_transaction(mp_mutex_release_leftovers, NULL, NULL,
-                            APR_HOOK_REALLY_LAST);
 }
 
 /* --------------------------------------------------------------- Python */
@@ -259,7 +285,7 @@ static int lock_index(PyObject *args, PyObject *kwargs, const char *name)
     if (mp_server_rec(server) == NULL) {
         return -1;
     }
-    if (mutex_set == NULL) {
+    if (mutex_set == NULL || local_locks == NULL) {
         PyErr_Format(PyExc_RuntimeError, "%s: there are no global mutexes "
                      "(PythonOption mod_python.mutex_locks is 0)", name);
         return -1;
@@ -305,27 +331,76 @@ static PyObject *raise_apr(const char *what, int index, apr_status_t rv)
     return NULL;
 }
 
+/* Take the in-process side of lock index: 1 taken, 0 busy (wait=0 only),
+ * -1 with an exception set (this thread holds it already). */
+static int take_local(int index, int wait)
+{
+    mp_local_lock *local = &local_locks[index];
+    apr_os_thread_t self = apr_os_thread_current();
+    int result = 1;
+
+    Py_BEGIN_ALLOW_THREADS
+    apr_thread_mutex_lock(local->guard);
+    if (local->held && apr_os_thread_equal(local->owner, self)) {
+        result = -1;
+    }
+    else {
+        while (local->held && wait) {
+            apr_thread_cond_wait(local->released, local->guard);
+        }
+        if (local->held) {
+            result = 0;
+        }
+        else {
+            local->held = 1;
+            local->owner = self;
+        }
+    }
+    apr_thread_mutex_unlock(local->guard);
+    Py_END_ALLOW_THREADS
+    if (result < 0) {
+        PyErr_Format(PyExc_RuntimeError, "this thread already holds global "
+                     "mutex %d", index);
+    }
+    return result;
+}
+
+/* The fcntl lock of index.  The kernel's deadlock detection sees
+ * processes, not threads: thread A of P holding lock 1 while thread B of P
+ * waits for lock 2, held by Q, which waits for lock 1, is reported as
+ * EDEADLK though A will let go.  Our own check has already refused a real
+ * self-deadlock, so EDEADLK means: try again shortly. */
+static apr_status_t lock_process_side(int index)
+{
+    apr_interval_time_t pause = 500;
+    apr_status_t rv;
+
+    while ((rv = apr_proc_mutex_lock(mutex_set->mutexes[index]))
+           == APR_FROM_OS_ERROR(EDEADLK)) {
+        apr_sleep(pause);
+        if (pause < 20000) {
+            pause *= 2;
+        }
+    }
+    return rv;
+}
+
 static PyObject *global_lock(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     apr_status_t rv;
     int index = lock_index(args, kwargs, "_global_lock");
 
     (void)self;
-    if (index < 0) {
-        return NULL;
-    }
-    if (is_held(index)) {
-        PyErr_Format(PyExc_RuntimeError, "_global_lock: this thread already "
-                     "holds global mutex %d", index);
+    if (index < 0 || take_local(index, 1) < 0) {
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    rv = apr_global_mutex_lock(mutex_set->mutexes[index]);
+    rv = lock_process_side(index);
     Py_END_ALLOW_THREADS
     if (rv != APR_SUCCESS) {
+        give_back_local(index);
         return raise_apr("locking", index, rv);
     }
-    mark_held(index, 1);
     Py_RETURN_NONE;
 }
 
@@ -333,43 +408,47 @@ static PyObject *global_trylock(PyObject *self, PyObject *args,
                                 PyObject *kwargs)
 {
     apr_status_t rv;
-    int index = lock_index(args, kwargs, "_global_trylock");
+    int taken, index = lock_index(args, kwargs, "_global_trylock");
 
     (void)self;
     if (index < 0) {
         return NULL;
     }
-    if (is_held(index)) {
+    taken = take_local(index, 0);
+    if (taken <= 0) {
+        PyErr_Clear();          /* held by this thread: not free either */
         Py_RETURN_FALSE;
     }
-    rv = apr_global_mutex_trylock(mutex_set->mutexes[index]);
+    rv = apr_proc_mutex_trylock(mutex_set->mutexes[index]);
+    if (rv == APR_SUCCESS) {
+        Py_RETURN_TRUE;
+    }
+    give_back_local(index);
     if (APR_STATUS_IS_EBUSY(rv)) {
         Py_RETURN_FALSE;
     }
-    if (rv != APR_SUCCESS) {
-        return raise_apr("trylock", index, rv);
-    }
-    mark_held(index, 1);
-    Py_RETURN_TRUE;
+    return raise_apr("trylock", index, rv);
 }
 
 static PyObject *global_unlock(PyObject *self, PyObject *args,
                                PyObject *kwargs)
 {
     apr_status_t rv;
-    int index = lock_index(args, kwargs, "_global_unlock");
+    int held, index = lock_index(args, kwargs, "_global_unlock");
 
     (void)self;
     if (index < 0) {
         return NULL;
     }
-    if (!is_held(index)) {
-        PyErr_Format(PyExc_RuntimeError, "_global_unlock: this thread does "
+    apr_thread_mutex_lock(local_locks[index].guard);
+    held = local_locks[index].held;
+    apr_thread_mutex_unlock(local_locks[index].guard);
+    if (!held) {
+        PyErr_Format(PyExc_RuntimeError, "_global_unlock: this process does "
                      "not hold global mutex %d", index);
         return NULL;
     }
-    rv = apr_global_mutex_unlock(mutex_set->mutexes[index]);
-    mark_held(index, 0);
+    rv = release(index);
     if (rv != APR_SUCCESS) {
         return raise_apr("unlocking", index, rv);
     }
@@ -393,8 +472,8 @@ static PyMethodDef mutex_functions[] = {
      "False at once when the lock is taken"},
     {"_global_unlock", (PyCFunction)(void (*)(void))global_unlock,
      METH_VARARGS | METH_KEYWORDS,
-     "_global_unlock(server, key, index=-1): release a lock this thread "
-     "holds"},
+     "_global_unlock(server, key, index=-1): release a lock this process "
+     "holds (any thread may)"},
     {"_global_mutex_count", global_mutex_count, METH_NOARGS,
      "the number of global mutexes (PythonOption mod_python.mutex_locks)"},
     {NULL}

@@ -28,7 +28,8 @@
 #include "apr_hash.h"
 #include "apr_tables.h"
 #include "apr_thread_mutex.h"
-#include "apr_global_mutex.h"
+#include "apr_proc_mutex.h"
+#include "apr_thread_cond.h"
 #include "apr_atomic.h"
 #include "apr_portable.h"
 
@@ -325,6 +326,8 @@ PyObject *mp_init_apache_module(void);
 
 /* mutex.c: the global mutexes of _apache._global_lock(). */
 void mp_mutex_register_hooks(void);
+/* Release the locks this thread still holds (after a request's cleanups). */
+void mp_mutex_release_leftovers(request_rec *r);
 int mp_mutex_add_functions(PyObject *module);
 
 #endif /* MOD_PYTHON_H */
