@@ -274,7 +274,10 @@ class BaseSession(dict):
             self.do_unlock()
 
     def _unlock_after_request(self, data=None):
-        self.unlock()
+        try:
+            self.unlock()
+        except apache.SERVER_RETURN:
+            pass        # the store is down: logged (MP08001); its lock expires
 
     def _cleanup_after_request(self, data=None):
         try:
