@@ -11,7 +11,10 @@ set -e
 # python3-sphinx: the manual, `make -C Doc html` (test_docs.py);
 # python3-hypothesis: the property test of util.parse_qs (test_util.py).
 # openssl: a self-signed certificate for the mod_ssl test (test_api_ssl.py).
-PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl"
+# redis-server, postgresql: the private stores of test_session_stores.py and
+# test_session_cluster.py; python3-redis, python3-psycopg: RedisSession and
+# PgSession in the embedded (Debian) Python.
+PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl redis-server postgresql python3-redis python3-psycopg"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian-like system (no dpkg-query);" >&2

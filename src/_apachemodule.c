@@ -607,7 +607,7 @@ static int apache_exec(PyObject *module)
             return -1;
         }
     }
-    if (finfo_type_ready() != 0) {
+    if (finfo_type_ready() != 0 || mp_mutex_add_functions(module) != 0) {
         return -1;
     }
     for (i = 0; i < sizeof(apache_constants) / sizeof(apache_constants[0]);

@@ -896,6 +896,7 @@ static apr_status_t request_cleanup(void *data)
 
     run_registered_cleanups(state);
     (void)run_phase(state->r, MP_PHASE_CLEANUP);
+    mp_mutex_release_leftovers(state->r);     /* mutex.c */
     for (i = 0; state->objects && i < state->objects->nelts; i++) {
         mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
                                                mp_request_link);
@@ -1183,6 +1184,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(mp_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mp_handler_hook, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(mp_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    mp_mutex_register_hooks();      /* mutex.c: _apache._global_lock */
     /* process_connection: RUN_FIRST, before the HTTP protocol module */
     ap_hook_process_connection(mp_process_connection, NULL, NULL,
                                APR_HOOK_MIDDLE);

@@ -35,8 +35,9 @@ ACTION is one of:
     one more directive in that generated <Directory D> section.
 ``write PATH TEXT``
     a data file D/PATH holding TEXT (shlex-quoted).
-``GET|POST PATH [auth=USER:PASSWORD] [data=TEXT] [form=K=V&...] -> STATUS [EXPECT ...]``
-    a request (``data``: a raw body, ``form``: an urlencoded form) and what
+``GET|POST PATH [auth=USER:PASSWORD] [data=TEXT] [form=K=V&...] [cookie=TEXT] -> STATUS [EXPECT ...]``
+    a request (``data``: a raw body, ``form``: an urlencoded form,
+    ``cookie``: the Cookie header, without spaces) and what
     must come back; EXPECT is ``body=TEXT`` (the whole
     body), ``body~TEXT`` (contained), ``header:NAME=TEXT``,
     ``header:NAME~TEXT``, ``log~TEXT`` (written to the error log).
@@ -280,6 +281,8 @@ def _check_request(server, example, method, args, where):
             kwargs["data"] = value.encode()
         elif key == "form":
             kwargs["data"] = dict(urllib.parse.parse_qsl(value))
+        elif key == "cookie":
+            kwargs["headers"] = {"Cookie": value}
     offset = server.error_log_size()
     response = server.request(method, path, host=example.host, **kwargs)
     assert response.status_code == int(status), (

@@ -28,6 +28,8 @@
 #include "apr_hash.h"
 #include "apr_tables.h"
 #include "apr_thread_mutex.h"
+#include "apr_proc_mutex.h"
+#include "apr_thread_cond.h"
 #include "apr_atomic.h"
 #include "apr_portable.h"
 
@@ -351,5 +353,11 @@ apr_status_t mp_bucket_take(apr_bucket *b, mp_buffer *out, apr_size_t max,
 
 /* The built-in _apache module. */
 PyObject *mp_init_apache_module(void);
+
+/* mutex.c: the global mutexes of _apache._global_lock(). */
+void mp_mutex_register_hooks(void);
+/* Release the locks this thread still holds (after a request's cleanups). */
+void mp_mutex_release_leftovers(request_rec *r);
+int mp_mutex_add_functions(PyObject *module);
 
 #endif /* MOD_PYTHON_H */

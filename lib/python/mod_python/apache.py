@@ -28,6 +28,7 @@ from mod_python import logbridge
 from _apache import (table, make_table, log_error, server_root, mpm_query,
                      exists_config_define, mpm_name, config_tree, stat,
                      MODULE_MAGIC_NUMBER_MAJOR, MODULE_MAGIC_NUMBER_MINOR)
+from _apache import _global_lock, _global_trylock, _global_unlock  # noqa: F401
 
 __all__ = ["SERVER_RETURN", "import_module", "log_error", "table",
            "make_table", "server_root", "mpm_query", "exists_config_define",
