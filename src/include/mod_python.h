@@ -76,6 +76,8 @@ typedef struct {
     const char *handler;            /* the text as written */
     const char *directive;          /* directive that registered it */
     const char *directory;          /* prepended to sys.path, or NULL */
+    const char *location;           /* enclosing <Location> path without a
+                                     * trailing '/', or NULL (WSGI SCRIPT_NAME) */
     apr_array_header_t *extensions; /* "| .ext ..." (const char *), or NULL */
     int silent;                     /* PythonHandlerModule: absent = skip */
 } mp_handler;
@@ -168,6 +170,7 @@ typedef struct mp_request_state {
     int wrote_to_apache;          /* some of the body went to Apache */
     apr_hash_t *filters;          /* req.register_*_filter: name -> ctx */
     const char *current_directory;/* directory of the running handler */
+    const char *current_location; /* its <Location> path, or NULL */
 } mp_request_state;
 
 typedef struct {
@@ -321,5 +324,8 @@ apr_status_t mp_bucket_take(apr_bucket *b, mp_buffer *out, apr_size_t max,
 
 /* The built-in _apache module. */
 PyObject *mp_init_apache_module(void);
+
+/* wsgi.c: _apache.wsgi_environ, wsgi_sendfile, wsgi_close_connection */
+extern PyMethodDef mp_wsgi_functions[];
 
 #endif /* MOD_PYTHON_H */
