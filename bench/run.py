@@ -15,8 +15,12 @@ it starts private httpd instances on 127.0.0.1 and runs wrk against:
   publisher   a mod_python.publisher hello world function
   cgihandler  a small legacy CGI script run by mod_python.cgihandler
   cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
+  wsgi        a WSGI hello world (wsgi_hello.py) under mod_python.wsgi,
+              configured as the manual says (PythonAutoReload On)
+  flask       a Flask hello page (flask_hello.py) the same way
 
-and, when available, Debian's mod_wsgi (hello.wsgi) and mod_python 3.5
+and, when available, Debian's mod_wsgi (rows mod_wsgi and mod_wsgi-flask:
+the same two files under WSGIScriptAlias, embedded mode, defaults) and mod_python 3.5
 (rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler: the same files
 under the old module): installed, or unpacked from their .deb files into
 /tmp/mp-bench-alternatives by scripts/bench.sh.  They never share an
@@ -155,6 +159,23 @@ ROWS = {
     </Files>
 </Directory>
 """),
+    # the default configuration of mod_python.wsgi (PythonAutoReload On)
+    "wsgi": ("/wsgi-hello/", lambda mpm: """
+<Location /wsgi-hello>
+    SetHandler mod_python
+    PythonPath "sys.path+['{htdocs}']"
+    PythonHandler mod_python.wsgi
+    PythonOption mod_python.wsgi.application wsgi_hello
+</Location>
+"""),
+    "flask": ("/flask-hello/", lambda mpm: """
+<Location /flask-hello>
+    SetHandler mod_python
+    PythonPath "sys.path+['{htdocs}']"
+    PythonHandler mod_python.wsgi
+    PythonOption mod_python.wsgi.application flask_hello::app
+</Location>
+"""),
     "cgi": ("/legacy.cgi", lambda mpm: cgi_module(mpm) + """
 <Directory {htdocs}>
     <Files legacy.cgi>
@@ -167,9 +188,14 @@ ROWS = {
 
 # name -> (path, config, available(), Httpd arguments)
 OPTIONAL_ROWS = {
-    "mod_wsgi": ("/wsgi", lambda mpm: (
+    # mod_wsgi's defaults: embedded mode, script reloading on
+    "mod_wsgi": ("/wsgi-hello/", lambda mpm: (
         "LoadModule wsgi_module %s\n" % wsgi_module()
-        + "WSGIScriptAlias /wsgi {htdocs}/hello.wsgi\n"),
+        + "WSGIScriptAlias /wsgi-hello {htdocs}/wsgi_hello.py\n"),
+        lambda: wsgi_module() is not None, {"with_mod_python": False}),
+    "mod_wsgi-flask": ("/flask-hello/", lambda mpm: (
+        "LoadModule wsgi_module %s\n" % wsgi_module()
+        + "WSGIScriptAlias /flask-hello {htdocs}/flask_hello.py\n"),
         lambda: wsgi_module() is not None, {"with_mod_python": False}),
     "mp3.5-handler": old_mod_python("/hello.py", "hello"),
     "mp3.5-publisher": old_mod_python("/pub.py/hello",
@@ -199,10 +225,14 @@ def parse_wrk(output):
     return rps, p99_ms, errors
 
 
+# wrk as found before main() resets PATH (MP_BENCH_WRK: another one)
+WRK = os.environ.get("MP_BENCH_WRK") or shutil.which("wrk") or "wrk"
+
+
 def run_wrk(url, connections, duration):
     threads = 1 if connections == 1 else 2
     result = subprocess.run(
-        ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration,
+        [WRK, "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration,
          "--latency", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=duration + 60)
     if result.returncode != 0:
@@ -397,7 +427,7 @@ def main():
     parser.add_argument("--loads", default="1,16")
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
+    if shutil.which(WRK) is None:
         sys.exit("wrk not found: apt-get install wrk (scripts/bench.sh "
                  "installs it)")
     loads = [int(n) for n in args.loads.split(",")]

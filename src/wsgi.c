@@ -6,7 +6,8 @@
  * The WSGI handler itself is Python (lib/python/mod_python/wsgi.py); what
  * is here runs on every request and reads request_rec fields directly:
  *
- *   _apache.wsgi_environ(req, template) -> (application option, environ)
+ *   _apache.wsgi_environ(req, template, keys)
+ *       -> (application option, environ)
  *       the environ dict (CGI variables and wsgi.* keys), built straight
  *       from the request_rec without filling r->subprocess_env first the
  *       way ap_add_cgi_vars() does; None instead of it when the URI is not
@@ -59,20 +60,6 @@ static int environ_set(PyObject *environ, const char *key, const char *s)
         return 0;
     }
     value = PyUnicode_DecodeLatin1(s, (Py_ssize_t)strlen(s), NULL);
-    if (value == NULL) {
-        return -1;
-    }
-    rc = PyDict_SetItemString(environ, key, value);
-    Py_DECREF(value);
-    return rc;
-}
-
-static int environ_set_length(PyObject *environ, const char *key,
-                              const char *s, Py_ssize_t len)
-{
-    PyObject *value = PyUnicode_DecodeLatin1(s, len, NULL);
-    int rc;
-
     if (value == NULL) {
         return -1;
     }
@@ -192,60 +179,90 @@ static int connection_is_https(conn_rec *c)
 #endif
 }
 
-/* The CGI variables that do not come from headers. */
-static int environ_add_request(PyObject *environ, request_rec *r)
+/* The CGI variables that do not come from headers, in the order of the
+ * key tuple mod_python.wsgi passes (_KEYS there): its str objects are
+ * created once per interpreter instead of once per request. */
+enum {
+    KEY_REQUEST_METHOD, KEY_QUERY_STRING, KEY_SERVER_NAME, KEY_SERVER_PORT,
+    KEY_SERVER_PROTOCOL, KEY_SERVER_ADMIN, KEY_SERVER_ADDR, KEY_REMOTE_ADDR,
+    KEY_REMOTE_PORT, KEY_REMOTE_USER, KEY_AUTH_TYPE, KEY_REQUEST_URI,
+    KEY_REQUEST_SCHEME, KEY_DOCUMENT_ROOT, KEY_HTTPS, KEY_URL_SCHEME,
+    KEY_SCRIPT_NAME, KEY_PATH_INFO, KEY_INPUT, KEY_REQUEST, KEY_COUNT
+};
+
+/* environ[keys[index]] = s decoded as latin-1 (NULL s: nothing). */
+static int environ_put(PyObject *environ, PyObject *keys, int index,
+                       const char *s, Py_ssize_t len)
+{
+    PyObject *value;
+    int rc;
+
+    if (s == NULL) {
+        return 0;
+    }
+    value = PyUnicode_DecodeLatin1(s, len < 0 ? (Py_ssize_t)strlen(s) : len,
+                                   NULL);
+    if (value == NULL) {
+        return -1;
+    }
+    rc = PyDict_SetItem(environ, PyTuple_GET_ITEM(keys, index), value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static int environ_add_request(PyObject *environ, PyObject *keys,
+                               request_rec *r)
 {
     conn_rec *c = r->connection;
     char port[16];
 
     apr_snprintf(port, sizeof(port), "%u", ap_get_server_port(r));
-    if (environ_set(environ, "REQUEST_METHOD", r->method) < 0
-        || environ_set(environ, "QUERY_STRING", r->args ? r->args : "") < 0
-        || environ_set(environ, "SERVER_NAME", ap_get_server_name(r)) < 0
-        || environ_set(environ, "SERVER_PORT", port) < 0
-        || environ_set(environ, "SERVER_PROTOCOL", r->protocol) < 0
-        || environ_set(environ, "SERVER_SOFTWARE", ap_get_server_banner()) < 0
-        || environ_set(environ, "SERVER_ADMIN", r->server->server_admin) < 0
-        || environ_set(environ, "SERVER_ADDR", c->local_ip) < 0
-        || environ_set(environ, "REMOTE_ADDR", r->useragent_ip) < 0
-        || environ_set(environ, "REMOTE_USER", r->user) < 0
-        || environ_set(environ, "AUTH_TYPE", r->ap_auth_type) < 0
-        || environ_set(environ, "REQUEST_URI", r->unparsed_uri) < 0
-        || environ_set(environ, "REQUEST_SCHEME", ap_http_scheme(r)) < 0
-        || environ_set(environ, "DOCUMENT_ROOT", ap_document_root(r)) < 0
-        || environ_set(environ, "GATEWAY_INTERFACE", "CGI/1.1") < 0) {
+    if (environ_put(environ, keys, KEY_REQUEST_METHOD, r->method, -1) < 0
+        || environ_put(environ, keys, KEY_QUERY_STRING,
+                       r->args ? r->args : "", -1) < 0
+        || environ_put(environ, keys, KEY_SERVER_NAME,
+                       ap_get_server_name(r), -1) < 0
+        || environ_put(environ, keys, KEY_SERVER_PORT, port, -1) < 0
+        || environ_put(environ, keys, KEY_SERVER_PROTOCOL, r->protocol, -1) < 0
+        || environ_put(environ, keys, KEY_SERVER_ADMIN,
+                       r->server->server_admin, -1) < 0
+        || environ_put(environ, keys, KEY_SERVER_ADDR, c->local_ip, -1) < 0
+        || environ_put(environ, keys, KEY_REMOTE_ADDR, r->useragent_ip, -1) < 0
+        || environ_put(environ, keys, KEY_REMOTE_USER, r->user, -1) < 0
+        || environ_put(environ, keys, KEY_AUTH_TYPE, r->ap_auth_type, -1) < 0
+        || environ_put(environ, keys, KEY_REQUEST_URI, r->unparsed_uri, -1) < 0
+        || environ_put(environ, keys, KEY_REQUEST_SCHEME,
+                       ap_http_scheme(r), -1) < 0
+        || environ_put(environ, keys, KEY_DOCUMENT_ROOT,
+                       ap_document_root(r), -1) < 0) {
         return -1;
     }
     if (r->useragent_addr != NULL) {
         apr_snprintf(port, sizeof(port), "%u", r->useragent_addr->port);
-        if (environ_set(environ, "REMOTE_PORT", port) < 0) {
+        if (environ_put(environ, keys, KEY_REMOTE_PORT, port, -1) < 0) {
             return -1;
         }
     }
     if (connection_is_https(c)) {
-        if (environ_set(environ, "HTTPS", "on") < 0
-            || environ_set(environ, "wsgi.url_scheme", "https") < 0) {
-            return -1;
-        }
+        return environ_put(environ, keys, KEY_HTTPS, "on", 2) < 0
+               || environ_put(environ, keys, KEY_URL_SCHEME, "https", 5) < 0
+               ? -1 : 0;
     }
-    else if (environ_set(environ, "wsgi.url_scheme", "http") < 0) {
-        return -1;
-    }
-    return 0;
+    return environ_put(environ, keys, KEY_URL_SCHEME, "http", 4);
 }
 
 /* SCRIPT_NAME and PATH_INFO; 0 when r->uri is not under script_name. */
-static int environ_add_paths(PyObject *environ, request_rec *r,
-                             const char *script_name)
+static int environ_add_paths(PyObject *environ, PyObject *keys,
+                             request_rec *r, const char *script_name)
 {
     size_t len = strlen(script_name);
 
     if (len > 0 && (strncmp(r->uri, script_name, len) != 0)) {
         return 0;
     }
-    if (environ_set_length(environ, "SCRIPT_NAME", script_name,
-                           (Py_ssize_t)len) < 0
-        || environ_set(environ, "PATH_INFO", r->uri + len) < 0) {
+    if (environ_put(environ, keys, KEY_SCRIPT_NAME, script_name,
+                    (Py_ssize_t)len) < 0
+        || environ_put(environ, keys, KEY_PATH_INFO, r->uri + len, -1) < 0) {
         return -1;
     }
     return 1;
@@ -258,15 +275,17 @@ static PyObject *wsgi_environ(PyObject *module, PyObject *const *args,
     mp_dir_config *conf;
     mp_request_state *state;
     const char *application, *base_uri, *pass;
-    PyObject *environ, *app_text, *result;
+    PyObject *environ, *app_text, *result, *keys;
     int rc;
 
     (void)module;
-    if (nargs != 2 || !PyDict_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "wsgi_environ(req, template dict) takes 2 arguments");
+    if (nargs != 3 || !PyDict_Check(args[1]) || !PyTuple_Check(args[2])
+        || PyTuple_GET_SIZE(args[2]) != KEY_COUNT) {
+        PyErr_Format(PyExc_TypeError, "wsgi_environ(req, template dict, "
+                     "tuple of the %d key names)", KEY_COUNT);
         return NULL;
     }
+    keys = args[2];
     r = wsgi_request(args[0], "wsgi_environ");
     if (r == NULL) {
         return NULL;
@@ -291,10 +310,12 @@ static PyObject *wsgi_environ(PyObject *module, PyObject *const *args,
     rc = environ_add_subprocess_env(environ, r) < 0
          || environ_add_headers(environ, r, pass != NULL
                                 && strcasecmp(pass, "On") == 0) < 0
-         || environ_add_request(environ, r) < 0
-         || PyDict_SetItemString(environ, "wsgi.input", args[0]) < 0
-         || PyDict_SetItemString(environ, "mod_python.request", args[0]) < 0
-         ? -1 : environ_add_paths(environ, r, base_uri);
+         || environ_add_request(environ, keys, r) < 0
+         || PyDict_SetItem(environ, PyTuple_GET_ITEM(keys, KEY_INPUT),
+                           args[0]) < 0
+         || PyDict_SetItem(environ, PyTuple_GET_ITEM(keys, KEY_REQUEST),
+                           args[0]) < 0
+         ? -1 : environ_add_paths(environ, keys, r, base_uri);
     if (rc < 0) {
         Py_DECREF(app_text);
         Py_DECREF(environ);
@@ -387,7 +408,8 @@ static PyObject *wsgi_close_connection(PyObject *module, PyObject *req)
 
 PyMethodDef mp_wsgi_functions[] = {
     {"wsgi_environ", (PyCFunction)(void (*)(void))wsgi_environ, METH_FASTCALL,
-     "wsgi_environ(req, template): (mod_python.wsgi.application option, "
+     "wsgi_environ(req, template, keys): (mod_python.wsgi.application "
+     "option, "
      "the PEP 3333 environ, or None when the URI is not under base_uri)"},
     {"wsgi_sendfile", wsgi_sendfile, METH_VARARGS,
      "wsgi_sendfile(req, fd, offset, length): send part of an open file"},

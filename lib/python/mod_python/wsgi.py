@@ -71,6 +71,8 @@ def _threaded():
 
 # The keys every environ starts with; _apache.wsgi_environ copies it.
 _TEMPLATE = {
+    "GATEWAY_INTERFACE": "CGI/1.1",
+    "SERVER_SOFTWARE": _apache.httpd_version,
     "wsgi.version": (1, 0),
     "wsgi.errors": sys.stderr,
     "wsgi.multithread": _threaded(),
@@ -80,7 +82,18 @@ _TEMPLATE = {
     "wsgi.input_terminated": True,
 }
 
+# The names of the keys _apache.wsgi_environ sets from the request, in the
+# order src/wsgi.c expects them (its KEY_* enum): made once here rather
+# than for every request there.
+_KEYS = ("REQUEST_METHOD", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
+         "SERVER_PROTOCOL", "SERVER_ADMIN", "SERVER_ADDR", "REMOTE_ADDR",
+         "REMOTE_PORT", "REMOTE_USER", "AUTH_TYPE", "REQUEST_URI",
+         "REQUEST_SCHEME", "DOCUMENT_ROOT", "HTTPS", "wsgi.url_scheme",
+         "SCRIPT_NAME", "PATH_INFO", "wsgi.input", "mod_python.request")
+
+_wsgi_environ = _apache.wsgi_environ
 _applications = {}     # option text -> (module name, callable name)
+_loaded = {}           # option text -> (callable, module file, its mtime)
 
 
 def _error(number, text, exception=RuntimeError):
@@ -88,7 +101,20 @@ def _error(number, text, exception=RuntimeError):
 
 
 def _application(req, text):
-    """The callable named by PythonOption mod_python.wsgi.application."""
+    """The callable named by PythonOption mod_python.wsgi.application.
+
+    What apache.import_module found is kept with the mtime of the module's
+    file: while that does not change (one stat, with PythonAutoReload On)
+    the callable is used as is."""
+    loaded = _loaded.get(text)
+    if loaded is not None:
+        if not req._autoreload:
+            return loaded[0]
+        try:
+            if os.stat(loaded[1]).st_mtime_ns == loaded[2]:
+                return loaded[0]
+        except OSError:
+            pass
     spec = _applications.get(text)
     if spec is None:
         if not text:
@@ -105,6 +131,14 @@ def _application(req, text):
         raise _error(7001, "PythonOption mod_python.wsgi.application %r: "
                      "module %s has no callable %r"
                      % (text, spec[0], spec[1]))
+    path = getattr(module, "__file__", None)
+    if path:
+        try:
+            if len(_loaded) >= 256:
+                _loaded.clear()
+            _loaded[text] = (application, path, os.stat(path).st_mtime_ns)
+        except OSError:
+            pass
     return application
 
 
@@ -150,6 +184,18 @@ def _check_header(item):
                      % (name,), ValueError)
 
 
+# Statuses and header pairs already found good: most responses repeat the
+# same few, and a set lookup is cheaper than checking them again.
+_good_statuses = set()
+_good_headers = set()
+
+
+def _remember(good, item):
+    if len(good) >= 512:
+        good.clear()
+    good.add(item)
+
+
 class _ClientGone(Exception):
     """Writing to the client failed: it closed the connection."""
 
@@ -179,12 +225,16 @@ class _Response:
         elif self.status is not None:
             raise _error(7008, "start_response() called twice without "
                          "exc_info")
-        _check_status(status)
+        if type(status) is not str or status not in _good_statuses:
+            _check_status(status)
+            _remember(_good_statuses, status)
         if type(headers) is not list:
             raise _error(7003, "headers must be a list, not %s"
                          % type(headers).__name__, TypeError)
         for item in headers:
-            _check_header(item)
+            if type(item) is not tuple or item not in _good_headers:
+                _check_header(item)
+                _remember(_good_headers, item)
         self.status = status
         self.headers = headers
         return self.write
@@ -313,7 +363,7 @@ def _send_body(response, result):
 
 def handler(req):
     """The content handler: run the configured WSGI application."""
-    text, environ = _apache.wsgi_environ(req, _TEMPLATE)
+    text, environ = _wsgi_environ(req, _TEMPLATE, _KEYS)
     if environ is None:
         req.log_error("mod_python.wsgi: MP07002: %s is not under "
                       "PythonOption mod_python.wsgi.base_uri" % (req.uri,),
