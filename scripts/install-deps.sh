@@ -11,7 +11,9 @@ set -e
 # python3-sphinx: the manual, `make -C Doc html` (test_docs.py);
 # python3-hypothesis: the property test of util.parse_qs (test_util.py).
 # openssl: a self-signed certificate for the mod_ssl test (test_api_ssl.py).
-PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl"
+# python3-flask, python3-django: the Flask and Django applications served
+# by mod_python.wsgi (test_wsgi.py) and the flask row of bench/run.py.
+PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl python3-flask python3-django"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian-like system (no dpkg-query);" >&2

@@ -84,7 +84,7 @@ HOST = "wsgi.test"
 DATA = bytes(range(256)) * 400          # 102400 bytes, served as data.bin
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def data_file(httpd):
     path = httpd.htdocs / "wsgi" / "data.bin"
     if not path.exists():
@@ -306,7 +306,8 @@ def test_application_exception_is_a_500_with_traceback(httpd):
 
 @pytest.mark.parametrize("offset,length", [(0, None), (1000, None),
                                            (500, "2000")])
-def test_file_wrapper_validated(httpd, clean_log, offset, length):
+def test_file_wrapper_validated(httpd, data_file, clean_log, offset,
+                                length):
     """Under the validator the wrapper is hidden (it wraps the iterable):
     the server iterates it, blocks of 4096 bytes."""
     path = "/app/file?offset=%d" % offset
@@ -320,7 +321,7 @@ def test_file_wrapper_validated(httpd, clean_log, offset, length):
 
 @pytest.mark.parametrize("offset,length", [(0, None), (1000, None),
                                            (500, "2000"), (0, "200000")])
-def test_file_wrapper_uses_sendfile(httpd, offset, length):
+def test_file_wrapper_uses_sendfile(httpd, data_file, offset, length):
     """A FileWrapper of a regular file goes to Apache as a file bucket
     from the file's position: the application's read() is never called
     (it would leave a marker), and Content-Length is the file's rest."""
@@ -495,3 +496,43 @@ def test_framework_error_pages(httpd, framework):
     assert "failure marker" not in response.text      # no debug page
     # the framework logs the traceback through wsgi.errors / logging
     httpd.wait_for_log("%s failure marker" % framework, since=offset)
+
+
+# ---------------------------------------------- the worker MPM, threads
+
+@pytest.fixture(scope="module")
+def worker():
+    from harness import Httpd
+    server = Httpd("worker", "StartServers 1\nThreadsPerChild 16\n" + CONFIG)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        crashes = server.crash_lines()
+        server.cleanup()
+        assert crashes == []
+
+
+def test_worker_mpm_concurrent_applications(worker):
+    """Threads of one child run the validated app, Flask and Django at
+    once: every answer right, no validator complaint, no crash."""
+    import concurrent.futures
+    offset = worker.error_log_size()
+    paths = ["/app/env", "/flask/user/t/1", "/django/user/t/2",
+             "/app/write"] * 40
+
+    def fetch(path):
+        return path, worker.get(path, host=HOST)
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(fetch, paths))
+    for path, response in results:
+        assert response.status_code == 200, (path, response.text)
+        if path == "/app/env":
+            assert response.json()["wsgi"]["multithread"] is True
+        elif path == "/app/write":
+            assert response.text == "written by write(), returned"
+        else:
+            assert response.json()["name"] == "t"
+    log = worker.error_log_since(offset)
+    assert "AssertionError" not in log and "Traceback" not in log, log

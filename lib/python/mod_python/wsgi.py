@@ -299,6 +299,11 @@ class _Response:
                 if not data:
                     return
         self.written += len(data)
+        if flush and self.length is not None and self.written >= self.length:
+            # the last block: nothing can follow it, so it need not be
+            # flushed on its own (it goes out with the end of the response,
+            # in one write for a small body: frameworks return iterators)
+            flush = False
         try:
             self.req.write(data, flush)
         except OSError as exc:
