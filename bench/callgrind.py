@@ -14,6 +14,11 @@ taken out.  Instruction counts repeat within about 0.5% on a noisy shared
 machine, where req/s does not.  --tree measures another checkout (its
 built src/mod_python.so and lib/python), e.g. a worktree of an older
 commit, for a before/after comparison.  Never part of `make test`.
+
+    python3 bench/callgrind.py --row wsgi --row mod_wsgi
+
+measures rows of bench/run.py instead (their configuration and URL, e.g.
+the WSGI hello world under mod_python.wsgi and under mod_wsgi).
 """
 
 import argparse
@@ -36,13 +41,13 @@ KeepAliveTimeout 120
 """
 
 
-def instructions(tree, path, requests):
+def instructions(tree, path, requests, config=CONFIG, **httpd_arguments):
     """Total instructions of a server -X that answered requests of path."""
     sys.path.insert(0, str(tree / "test"))
     import harness
     harness.REPO = tree
-    server = harness.Httpd("prefork", CONFIG, htdocs=tree / "bench" / "site",
-                           name="mp-callgrind")
+    server = harness.Httpd("prefork", config, htdocs=tree / "bench" / "site",
+                           name="mp-callgrind", **httpd_arguments)
     out = server.tmp / "callgrind.out"
     # the child writes it after switching to the unprivileged User
     out.touch()
@@ -89,7 +94,7 @@ def connect(port, timeout=120):
 
 def read_reply(replies):
     status = replies.readline()
-    length = 0
+    length, chunked = 0, False
     while True:
         line = replies.readline()
         if line in (b"\r\n", b""):
@@ -97,15 +102,43 @@ def read_reply(replies):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
-    return status, replies.read(length)
+        elif name.strip().lower() == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    if not chunked:
+        return status, replies.read(length)
+    body = b""
+    while True:
+        size = int(replies.readline().split(b";")[0], 16)
+        body += replies.read(size)
+        replies.readline()              # CRLF after the chunk (or trailer)
+        if size == 0:
+            return status, body
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tree", type=Path, default=HERE.parent)
-    parser.add_argument("urls", nargs="+")
+    parser.add_argument("--row", action="append", default=[],
+                        help="a row of bench/run.py (repeatable)")
+    parser.add_argument("urls", nargs="*")
     args = parser.parse_args(argv)
     tree = args.tree.resolve()
+    if args.row:
+        sys.path.insert(0, str(HERE))
+        import run
+        rows = dict(run.ROWS)
+        rows.update({name: (path, config, arguments) for name,
+                     (path, config, _, arguments) in run.OPTIONAL_ROWS.items()})
+        for name in args.row:
+            path, config, *rest = rows[name]
+            arguments = dict(rest[0]) if rest else {}
+            arguments.setdefault("extra_pythonpath", ["."])
+            body = "MaxKeepAliveRequests 0\nKeepAliveTimeout 120\n" \
+                + config("prefork")
+            few = instructions(tree, path, 100, body, **arguments)
+            many = instructions(tree, path, 1100, body, **arguments)
+            print("%-16s %-20s %7.1fk instructions/request"
+                  % (name, path, (many - few) / 1000 / 1000))
     for url in args.urls:
         few = instructions(tree, url, 100)
         many = instructions(tree, url, 1100)

@@ -330,21 +330,14 @@ static PyObject *wsgi_environ(PyObject *module, PyObject *const *args,
     return result;
 }
 
-/* Close the descriptor we dup()ed for a file bucket with the request. */
-static apr_status_t close_descriptor(void *data)
-{
-    close((int)(intptr_t)data);
-    return APR_SUCCESS;
-}
-
 static PyObject *wsgi_sendfile(PyObject *module, PyObject *args)
 {
     PyObject *req;
     request_rec *r;
     mp_request_state *state;
-    int fd, copy;
+    int fd;
     long long offset, length;
-    apr_file_t *file = NULL;
+    apr_file_t *borrowed = NULL, *file = NULL;
     apr_size_t sent = 0;
     apr_status_t rv;
 
@@ -365,18 +358,18 @@ static PyObject *wsgi_sendfile(PyObject *module, PyObject *args)
     if (length == 0) {
         return PyLong_FromLong(0);
     }
-    /* a copy of the descriptor: the application may close its file (in
-     * close()) while the core output filter still holds the bucket */
-    copy = dup(fd);
-    if (copy < 0) {
-        return PyErr_SetFromErrno(PyExc_OSError);
-    }
-    apr_pool_cleanup_register(r->pool, (void *)(intptr_t)copy,
-                              close_descriptor, apr_pool_cleanup_null);
-    rv = apr_os_file_put(&file, &copy, APR_READ | APR_SENDFILE_ENABLED,
+    /* send a duplicate of the descriptor, an apr file of the request pool
+     * with its own cleanup: the application closes its file (in close())
+     * while the core output filter may still hold the bucket, and may
+     * set the bucket aside into the connection's pool */
+    rv = apr_os_file_put(&borrowed, &fd, APR_READ | APR_SENDFILE_ENABLED,
                          r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_dup(&file, borrowed, r->pool);
+    }
     if (rv != APR_SUCCESS) {
-        PyErr_SetString(PyExc_OSError, "wsgi_sendfile: apr_os_file_put failed");
+        errno = (int)rv;        /* APR's codes for system errors are errno */
+        PyErr_SetFromErrno(PyExc_OSError);
         return NULL;
     }
     state = ((mp_request *)req)->state;

@@ -536,3 +536,55 @@ def test_worker_mpm_concurrent_applications(worker):
             assert response.json()["name"] == "t"
     log = worker.error_log_since(offset)
     assert "AssertionError" not in log and "Traceback" not in log, log
+
+
+# ------------------------------------------------------------------ TLS
+
+WSGI_SSL_CONFIG = """
+LoadModule ssl_module {modules}/mod_ssl.so
+Listen 127.0.0.1:{ssl_port} https
+<VirtualHost 127.0.0.1:{ssl_port}>
+    ServerName wsgi-ssl.test
+    SSLEngine on
+    SSLCertificateFile {tmp}/ssl/cert.pem
+    SSLCertificateKeyFile {tmp}/ssl/key.pem
+    DocumentRoot {htdocs}/wsgi
+    SetEnv MP_TEST_VAR {var}
+    PythonPath "sys.path+['{htdocs}/wsgi']"
+    <Location />
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application apps
+    </Location>
+</VirtualHost>
+"""
+
+
+def test_url_scheme_https_over_tls(mpm):
+    import os
+    import shutil
+    import warnings
+    from harness import Httpd, free_port, modules_dir
+    from test_api_ssl import make_certificate
+    if not shutil.which("openssl") \
+            or not os.path.exists(os.path.join(modules_dir(), "mod_ssl.so")):
+        pytest.skip("needs openssl and mod_ssl")
+    ssl_port = free_port()
+    server = Httpd(mpm, WSGI_SSL_CONFIG.replace("{modules}", modules_dir())
+                   .replace("{ssl_port}", str(ssl_port)))
+    try:
+        make_certificate(server.tmp / "ssl")
+        server.start()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            env = requests.get("https://127.0.0.1:%d/env" % ssl_port,
+                               headers={"Host": "wsgi-ssl.test"},
+                               verify=False, timeout=20).json()
+        assert env["wsgi"]["url_scheme"] == "https"
+        assert env["HTTPS"] == "on"
+        assert env["SCRIPT_NAME"] == ""         # <Location />
+        assert env["PATH_INFO"] == "/env"
+        assert server.crash_lines() == []
+    finally:
+        server.stop()
+        server.cleanup()
