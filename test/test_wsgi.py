@@ -212,6 +212,13 @@ def test_input_modes(httpd, clean_log, mode):
         assert got["lines"] == 3000
 
 
+def test_input_iterates_over_lines(httpd):
+    """iter(wsgi.input) is the request object's own iteration."""
+    body = b"first\nsecond\r\n\nlast without newline"
+    got = post(httpd, "/raw/lines", data=body).json()
+    assert got == {"lines": 4, "size": len(body)}
+
+
 def test_input_chunked_request_body(httpd, clean_log):
     body = bytes(range(256)) * 1000
     response = raw_request(httpd.port, "POST", "/app/echo?mode=read", HOST,

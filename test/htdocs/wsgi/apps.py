@@ -242,6 +242,10 @@ def raw(environ, start_response):
     which = environ["PATH_INFO"].strip("/")
     if which == "file":
         return raw_file(environ, start_response)
+    if which == "lines":        # iter(wsgi.input) itself, no validator
+        lines = [len(line) for line in environ["wsgi.input"]]
+        return _json(start_response, {"lines": len(lines),
+                                      "size": sum(lines)})
     if which == "nostart":
         return [b"no start_response"]
     if which == "twice":
