@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Instructions per request of mod_python URLs, measured with callgrind.
+"""Instructions per request of publisher URLs, measured with callgrind.
 
-    python3 bench/callgrind.py [--tree DIR] [--handler H] URL [URL ...]
+    python3 bench/callgrind.py [--tree DIR] URL [URL ...]
 
 e.g. ``python3 bench/callgrind.py /pub.py/hello /pub/hello``, or
 ``--handler mod_python.psp /table.psp`` and ``--handler table /table``
 (a PSP page and the same page as a handler), or ``--handler hello_flush
-/x`` for the tutorial's hello world (bench/site/hello_flush.py).  For each URL it runs
-``apache2 -X`` (prefork) under ``valgrind --tool=callgrind`` twice,
-serving bench/site with ``PythonHandler mod_python.publisher`` (or
---handler) for every URL, sends 100 and then 1,100 keep-alive
-requests, and prints the difference of the two instruction totals
-divided by 1,000: the cost of one request with the interpreter's
-start-up and the first requests taken out.  Instruction counts repeat
-within about 0.5% on a noisy shared machine, where req/s does not.
---tree measures another checkout (its built src/mod_python.so and
-lib/python), e.g. a worktree of an older commit, for a before/after
-comparison.  Never part of `make test`.
+/x`` for the tutorial's hello world (bench/site/hello_flush.py).  For each
+URL it runs ``apache2 -X`` (prefork) under ``valgrind --tool=callgrind``
+twice, serving bench/site with ``PythonHandler mod_python.publisher``
+(or --handler) for every URL, sends 100 and then 1,100 keep-alive requests, and prints
+the difference of the two instruction totals divided by 1,000: the cost
+of one request with the interpreter's start-up and the first requests
+taken out.  Instruction counts repeat within about 0.5% on a noisy shared
+machine, where req/s does not.  --tree measures another checkout (its
+built src/mod_python.so and lib/python), e.g. a worktree of an older
+commit, for a before/after comparison.  Never part of `make test`.
+
+    python3 bench/callgrind.py --row wsgi --row mod_wsgi
+
+measures rows of bench/run.py instead (their configuration and URL, e.g.
+the WSGI hello world under mod_python.wsgi and under mod_wsgi).
 """
 
 import argparse
@@ -35,19 +39,18 @@ MaxKeepAliveRequests 0
 KeepAliveTimeout 120
 <Directory {htdocs}>
     SetHandler mod_python
-    PythonHandler {handler}
+    PythonHandler mod_python.publisher
 </Directory>
 """
 
 
-def instructions(tree, path, requests, handler="mod_python.publisher"):
+def instructions(tree, path, requests, config=CONFIG, **httpd_arguments):
     """Total instructions of a server -X that answered requests of path."""
     sys.path.insert(0, str(tree / "test"))
     import harness
     harness.REPO = tree
-    server = harness.Httpd("prefork", CONFIG.replace("{handler}", handler),
-                           htdocs=tree / "bench" / "site",
-                           name="mp-callgrind")
+    server = harness.Httpd("prefork", config, htdocs=tree / "bench" / "site",
+                           name="mp-callgrind", **httpd_arguments)
     out = server.tmp / "callgrind.out"
     # the child writes it after switching to the unprivileged User
     out.touch()
@@ -93,7 +96,6 @@ def connect(port, timeout=120):
 
 
 def read_reply(replies):
-    """Status line and body of one reply (Content-Length or chunked)."""
     status = replies.readline()
     length, chunked = 0, False
     while True:
@@ -101,18 +103,17 @@ def read_reply(replies):
         if line in (b"\r\n", b""):
             break
         name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
+        if name.strip().lower() == b"content-length":
             length = int(value)
-        elif name == b"transfer-encoding":
-            chunked = value.strip().lower() == b"chunked"
+        elif name.strip().lower() == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
     if not chunked:
         return status, replies.read(length)
     body = b""
     while True:
         size = int(replies.readline().split(b";")[0], 16)
         body += replies.read(size)
-        replies.readline()              # the CRLF after the chunk
+        replies.readline()              # CRLF after the chunk (or trailer)
         if size == 0:
             return status, body
 
@@ -123,12 +124,31 @@ def main(argv=None):
     parser.add_argument("--handler", default="mod_python.publisher",
                         help="the PythonHandler of every URL, e.g. "
                         "mod_python.psp or table (bench/site/table.py)")
-    parser.add_argument("urls", nargs="+")
+    parser.add_argument("--row", action="append", default=[],
+                        help="a row of bench/run.py (repeatable)")
+    parser.add_argument("urls", nargs="*")
     args = parser.parse_args(argv)
     tree = args.tree.resolve()
+    if args.row:
+        sys.path.insert(0, str(HERE))
+        import run
+        rows = dict(run.ROWS)
+        rows.update({name: (path, config, arguments) for name,
+                     (path, config, _, arguments) in run.OPTIONAL_ROWS.items()})
+        for name in args.row:
+            path, config, *rest = rows[name]
+            arguments = dict(rest[0]) if rest else {}
+            arguments.setdefault("extra_pythonpath", ["."])
+            body = "MaxKeepAliveRequests 0\nKeepAliveTimeout 120\n" \
+                + config("prefork")
+            few = instructions(tree, path, 100, body, **arguments)
+            many = instructions(tree, path, 1100, body, **arguments)
+            print("%-16s %-20s %7.1fk instructions/request"
+                  % (name, path, (many - few) / 1000 / 1000))
+    config = CONFIG.replace("mod_python.publisher", args.handler)
     for url in args.urls:
-        few = instructions(tree, url, 100, args.handler)
-        many = instructions(tree, url, 1100, args.handler)
+        few = instructions(tree, url, 100, config)
+        many = instructions(tree, url, 1100, config)
         print("%s  %-24s %7.1fk instructions/request"
               % (tree, url, (many - few) / 1000 / 1000))
     return 0

@@ -17,11 +17,16 @@ it starts private httpd instances on 127.0.0.1 and runs wrk against:
   cgi         the same script as a plain CGI (mod_cgi / mod_cgid)
   psp         table.psp: a PSP page rendering a 100-row table
   psp-handler the same page written as a plain handler (table.py)
+  wsgi        a WSGI hello world (wsgi_hello.py) under mod_python.wsgi,
+              configured as the manual says (PythonAutoReload On)
+  flask       a Flask hello page (flask_hello.py) the same way
 
-and, when available, Debian's mod_wsgi (hello.wsgi) and mod_python 3.5
-(rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler, mp3.5-psp: the
-same files under the old module): installed, or unpacked from their .deb
-files into /tmp/mp-bench-alternatives by scripts/bench.sh.  They never share an
+and, when available, Debian's mod_wsgi (rows mod_wsgi and mod_wsgi-flask:
+the same two files under WSGIScriptAlias, embedded mode, defaults) and
+mod_python 3.5 (rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler,
+mp3.5-psp: the same files under the old module): installed, or unpacked
+from their .deb files into /tmp/mp-bench-alternatives by scripts/bench.sh.
+They never share an
 httpd with ours.  The servers of one MPM all run at once and
 each round runs the rows in turn, so the ratio column is the median over
 --rounds of (row req/s / static req/s of the same MPM, load and round):
@@ -173,6 +178,23 @@ ROWS = {
     PythonAutoReload Off
 </Location>
 """),
+    # the default configuration of mod_python.wsgi (PythonAutoReload On)
+    "wsgi": ("/wsgi-hello/", lambda mpm: """
+<Location /wsgi-hello>
+    SetHandler mod_python
+    PythonPath "sys.path+['{htdocs}']"
+    PythonHandler mod_python.wsgi
+    PythonOption mod_python.wsgi.application wsgi_hello
+</Location>
+"""),
+    "flask": ("/flask-hello/", lambda mpm: """
+<Location /flask-hello>
+    SetHandler mod_python
+    PythonPath "sys.path+['{htdocs}']"
+    PythonHandler mod_python.wsgi
+    PythonOption mod_python.wsgi.application flask_hello::app
+</Location>
+"""),
     "cgi": ("/legacy.cgi", lambda mpm: cgi_module(mpm) + """
 <Directory {htdocs}>
     <Files legacy.cgi>
@@ -185,9 +207,14 @@ ROWS = {
 
 # name -> (path, config, available(), Httpd arguments)
 OPTIONAL_ROWS = {
-    "mod_wsgi": ("/wsgi", lambda mpm: (
+    # mod_wsgi's defaults: embedded mode, script reloading on
+    "mod_wsgi": ("/wsgi-hello/", lambda mpm: (
         "LoadModule wsgi_module %s\n" % wsgi_module()
-        + "WSGIScriptAlias /wsgi {htdocs}/hello.wsgi\n"),
+        + "WSGIScriptAlias /wsgi-hello {htdocs}/wsgi_hello.py\n"),
+        lambda: wsgi_module() is not None, {"with_mod_python": False}),
+    "mod_wsgi-flask": ("/flask-hello/", lambda mpm: (
+        "LoadModule wsgi_module %s\n" % wsgi_module()
+        + "WSGIScriptAlias /flask-hello {htdocs}/flask_hello.py\n"),
         lambda: wsgi_module() is not None, {"with_mod_python": False}),
     "mp3.5-handler": old_mod_python("/hello.py", "hello"),
     "mp3.5-publisher": old_mod_python("/pub.py/hello",
@@ -219,6 +246,10 @@ def parse_wrk(output):
     if sock:
         errors += sum(int(n) for n in sock.groups())
     return rps, p99_ms, errors
+
+
+# wrk as found before main() resets PATH (MP_BENCH_WRK: another one)
+WRK = os.environ.get("MP_BENCH_WRK") or shutil.which("wrk") or "wrk"
 
 
 def run_wrk(url, connections, duration):
@@ -285,11 +316,21 @@ def first_request_ms(server, path):
 
 # ------------------------------------------------------------- servers
 
+# the Python mod_python is built for (./configure --with-python)
+EMBEDDED_PYTHON = os.environ.get("MP_BENCH_PYTHON", "/usr/bin/python3")
+
+
 def start_server(mpm, row_config, **httpd_arguments):
     body = MPM_LIMITS[mpm] + COMMON + row_config(mpm)
     httpd_arguments.setdefault("extra_pythonpath", ["."])
     server = Httpd(mpm, body, htdocs=SITE, name="mp-bench",
                    **httpd_arguments)
+    if server.with_mod_python:
+        # byte-compiled, as `make install` leaves the package: else every
+        # child compiles the modules it imports (the children cannot
+        # write __pycache__), which costs time and memory per child
+        subprocess.run([EMBEDDED_PYTHON, "-m", "compileall", "-q",
+                        str(server.tmp / "lib" / "python")], check=True)
     return server.start(timeout=30)
 
 
@@ -328,8 +369,14 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                     mpm, connections, round_number + 1),
                     file=sys.stderr, flush=True)
                 for name, (path, _, _) in rows.items():
-                    runs[(name, connections)].append(run_wrk(
-                        servers[name].url(path), connections, duration))
+                    pids = servers[name].child_pids()
+                    before = cpu_ticks(pids)
+                    rps, p99, errors = run_wrk(servers[name].url(path),
+                                               connections, duration)
+                    runs[(name, connections)].append(
+                        (rps, p99, errors,
+                         cpu_us_per_request(cpu_ticks(pids) - before,
+                                            rps * duration)))
         results = {}
         for name, (path, _, _) in rows.items():
             per_load = {}
@@ -341,7 +388,9 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                     median([run[0] / reference[0] for run, reference
                             in zip(mine, static) if reference[0]]),
                     median([run[1] for run in mine]),
-                    sum(run[2] for run in mine))
+                    sum(run[2] for run in mine),
+                    median([run[3] for run in mine]),
+                    [run[0] for run in mine])
             if name in OUT_OF_PROCESS:
                 results[name] = (per_load, 0, [])
             else:
@@ -353,6 +402,15 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
         for server in servers.values():
             server.stop()
             server.cleanup()
+
+
+def cpu_us_per_request(ticks, requests):
+    """CPU time of the httpd children per request (user + system), in
+    microseconds: unlike req/s, hardly moved by what other processes of a
+    shared machine do meanwhile.  OUT_OF_PROCESS rows: not meaningful."""
+    if requests <= 0:
+        return None
+    return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / requests
 
 
 def cpu_ticks(pids):
@@ -395,16 +453,41 @@ def bench_first_request(mpm, rounds):
 
 
 def format_table(table, loads):
-    lines = ["%-8s %-5s %-16s %10s %7s %9s %7s" % (
-        "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors")]
+    lines = ["%-8s %-5s %-16s %10s %7s %9s %7s %8s" % (
+        "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors",
+        "cpu us")]
     for mpm, rows in table.items():
         for connections in loads:
             for name, (results, _, _) in rows.items():
-                rps, ratio, p99, errors = results[connections]
-                lines.append("%-8s %-5d %-16s %10.0f %7s %9s %7d" % (
+                rps, ratio, p99, errors, cpu, _ = results[connections]
+                lines.append("%-8s %-5d %-16s %10.0f %7s %9s %7d %8s" % (
                     mpm, connections, name, rps,
                     "%.2f" % ratio if ratio else "-",
-                    "%.2f" % p99 if p99 is not None else "-", errors))
+                    "%.2f" % p99 if p99 is not None else "-", errors,
+                    "%.0f" % cpu if cpu and name not in OUT_OF_PROCESS
+                    else "-"))
+    return "\n".join(lines)
+
+
+def format_pairs(table, loads, pairs):
+    """For each "a:b" pair: the median over the rounds of a's req/s over
+    b's req/s measured seconds apart in the same round, and b's CPU time
+    per request over a's (both > 1 when a is faster)."""
+    lines = ["%-8s %-5s %-30s %9s %9s" % ("MPM", "conns", "pair",
+                                          "req/s x", "cpu x")]
+    for mpm, rows in table.items():
+        for connections in loads:
+            for first, second in pairs:
+                if first not in rows or second not in rows:
+                    continue
+                mine = rows[first][0][connections]
+                theirs = rows[second][0][connections]
+                ratios = [a / b for a, b in zip(mine[5], theirs[5]) if b]
+                cpu = "%.2f" % (theirs[4] / mine[4]) \
+                    if mine[4] and theirs[4] else "-"
+                lines.append("%-8s %-5d %-30s %9s %9s" % (
+                    mpm, connections, "%s / %s" % (first, second),
+                    "%.2f" % median(ratios) if ratios else "-", cpu))
     return "\n".join(lines)
 
 
@@ -417,9 +500,12 @@ def main():
     parser.add_argument("--rows", default=",".join(ROWS),
                         help="comma-separated rows (static always runs)")
     parser.add_argument("--loads", default="1,16")
+    parser.add_argument("--pairs", default="wsgi:mod_wsgi,"
+                        "flask:mod_wsgi-flask",
+                        help="rows compared round by round (a:b,...)")
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
+    if shutil.which(WRK) is None:
         sys.exit("wrk not found: apt-get install wrk (scripts/bench.sh "
                  "installs it)")
     loads = [int(n) for n in args.loads.split(",")]
@@ -450,6 +536,10 @@ def main():
 
     print()
     print(format_table(table, loads))
+    pairs = [pair.split(":") for pair in args.pairs.split(",") if ":" in pair]
+    if pairs:
+        print()
+        print(format_pairs(table, loads, pairs))
     print()
     print("PSS of the httpd children after 10,000 more requests "
           "(ab -k -c 4), KiB:")

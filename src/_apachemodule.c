@@ -648,6 +648,10 @@ static int apache_exec(PyObject *module)
             return -1;
         }
     }
+    /* mod_python.wsgi's per-request helpers (wsgi.c) */
+    if (PyModule_AddFunctions(module, mp_wsgi_functions) != 0) {
+        return -1;
+    }
     return 0;
 }
 

@@ -183,6 +183,37 @@ static int directive_in_location(cmd_parms *cmd)
     return 0;
 }
 
+/* The path of the <Location> section a directive is in, without its
+ * trailing slashes ("/" gives ""): the SCRIPT_NAME of mod_python.wsgi.
+ * NULL outside <Location> and in <LocationMatch> or <Location ~ regex>,
+ * whose text is no URL prefix. */
+static const char *directive_location(cmd_parms *cmd)
+{
+    const ap_directive_t *d;
+    char *path;
+    size_t len;
+
+    for (d = cmd->directive ? cmd->directive->parent : NULL; d; d = d->parent) {
+        if (strcasecmp(d->directive, "<Location") == 0) {
+            break;
+        }
+        if (strncasecmp(d->directive, "<Location", 9) == 0
+            || strncasecmp(d->directive, "<Directory", 10) == 0
+            || strncasecmp(d->directive, "<VirtualHost", 12) == 0) {
+            return NULL;
+        }
+    }
+    if (d == NULL || cmd->path == NULL || cmd->path[0] != '/') {
+        return NULL;        /* not in <Location>, or a "~" regex */
+    }
+    path = apr_pstrdup(cmd->pool, cmd->path);
+    len = strlen(path);
+    while (len > 0 && path[len - 1] == '/') {
+        path[--len] = '\0';
+    }
+    return path;
+}
+
 /* module[.module...][::object[.object...]], each part an identifier. */
 static int handler_text_valid(const char *text)
 {
@@ -228,6 +259,7 @@ static void add_handler_entry(cmd_parms *cmd, mp_dir_config *conf, int phase,
     h->handler = handler;
     h->directive = directive;
     h->directory = directive_directory(cmd);
+    h->location = directive_location(cmd);
     h->extensions = extensions;
     h->silent = silent;
     h->in_location = directive_in_location(cmd);
@@ -701,6 +733,7 @@ static int call_handler(request_rec *r, mp_request_state *state,
     state->current_directory = h->directory;
     state->current_handler = h;
     state->current_cursor = *cursor;
+    state->current_location = h->location;
 
     result = mp_dispatch_args_call(interp->dispatch, req,
                                    interp->phase_objs[phase_index], h,

@@ -1064,6 +1064,23 @@ static PyObject *request_readline(mp_request *self, PyObject *args)
     return readline_limited(self, r, limit);
 }
 
+/* iter(req): the lines of the request body, as readline() gives them
+ * (PEP 3333 wants wsgi.input, which is req, iterable). */
+static PyObject *request_iternext(mp_request *self)
+{
+    request_rec *r = req_rec(self);
+    PyObject *line;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    line = readline_limited(self, r, -1);
+    if (line != NULL && PyBytes_GET_SIZE(line) == 0) {
+        Py_CLEAR(line);         /* the end: NULL without an exception */
+    }
+    return line;
+}
+
 static PyObject *request_readlines(mp_request *self, PyObject *args)
 {
     request_rec *r = req_rec(self);
@@ -1235,6 +1252,7 @@ static PyObject *request_add_handler(mp_request *self, PyObject *args)
     dyn->handler.handler = apr_pstrdup(r->pool, handler);
     dyn->handler.directive = mp_phase_directives[phase];
     dyn->handler.directory = dir;
+    dyn->handler.location = self->state->current_location;
     /* a content handler needs Apache to pick mod_python for the content */
     if (phase == MP_PHASE_HANDLER && self->state->current_phase < phase) {
         r->handler = "mod_python";
@@ -1833,4 +1851,6 @@ PyTypeObject mp_request_type = {
     .tp_methods = request_methods,
     .tp_getset = request_getset,
     .tp_dictoffset = offsetof(mp_request, dict),
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)request_iternext,
 };

@@ -78,6 +78,8 @@ typedef struct {
     const char *handler;            /* the text as written */
     const char *directive;          /* directive that registered it */
     const char *directory;          /* prepended to sys.path, or NULL */
+    const char *location;           /* enclosing <Location> path without a
+                                     * trailing '/', or NULL (WSGI SCRIPT_NAME) */
     apr_array_header_t *extensions; /* "| .ext ..." (const char *), or NULL */
     int silent;                     /* PythonHandlerModule: absent = skip */
     int in_location;                /* set inside <Location>: req.hlist */
@@ -182,6 +184,7 @@ typedef struct mp_request_state {
     const char *current_directory;/* directory of the running handler */
     const mp_handler *current_handler; /* the running handler, or NULL */
     mp_handler_cursor current_cursor;  /* just after current_handler */
+    const char *current_location; /* its <Location> path, or NULL */
 } mp_request_state;
 
 typedef struct {
@@ -359,5 +362,7 @@ void mp_mutex_register_hooks(void);
 /* Release the locks this thread still holds (after a request's cleanups). */
 void mp_mutex_release_leftovers(request_rec *r);
 int mp_mutex_add_functions(PyObject *module);
+/* wsgi.c: _apache.wsgi_environ, wsgi_sendfile, wsgi_close_connection */
+extern PyMethodDef mp_wsgi_functions[];
 
 #endif /* MOD_PYTHON_H */

@@ -1,5 +1,5 @@
-# WSGI hello world (optional row "mod_wsgi", only when Debian's
-# libapache2-mod-wsgi-py3 is installed).
+# WSGI hello world: row "wsgi" (PythonHandler mod_python.wsgi) and row
+# "mod_wsgi" (WSGIScriptAlias) run this same file.
 def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"Hello!"]
