@@ -49,9 +49,11 @@ PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner)
     return (PyObject *)self;
 }
 
-PyObject *mp_table_new_empty(void)
+/* A new empty table of type (mp_table_type or a Python subclass of it,
+ * as 3.5 allowed: class mytable(apache.table)) with a pool of its own. */
+static PyObject *table_alloc_empty(PyTypeObject *type)
 {
-    mp_table *self = PyObject_New(mp_table, &mp_table_type);
+    mp_table *self = (mp_table *)type->tp_alloc(type, 0);
 
     if (self == NULL) {
         return NULL;
@@ -66,6 +68,11 @@ PyObject *mp_table_new_empty(void)
     }
     self->table = apr_table_make(self->pool, 8);
     return (PyObject *)self;
+}
+
+PyObject *mp_table_new_empty(void)
+{
+    return table_alloc_empty(&mp_table_type);
 }
 
 apr_table_t *mp_table_get(PyObject *obj)
@@ -86,7 +93,8 @@ static void table_dealloc(mp_table *self)
     if (self->owns_pool && self->pool != NULL) {
         apr_pool_destroy(self->pool);
     }
-    PyObject_Free(self);
+    /* a subclass's own tp_free (its type is released by subtype_dealloc) */
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static int check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min,
@@ -391,6 +399,66 @@ static PyObject *table_add(mp_table *self, PyObject *const *args,
 }
 
 /* update(mapping or sequence of pairs, **kwargs) */
+/* [(key, source[key]) for key in source.keys()]: any object with keys()
+ * and item access, as dict.update() takes (not only those with items()). */
+static PyObject *keyed_pairs(PyObject *source)
+{
+    PyObject *keys = PyObject_CallMethod(source, "keys", NULL);
+    PyObject *it, *key, *pairs;
+
+    if (keys == NULL) {
+        return NULL;
+    }
+    it = PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    if (it == NULL || (pairs = PyList_New(0)) == NULL) {
+        Py_XDECREF(it);
+        return NULL;
+    }
+    while ((key = PyIter_Next(it)) != NULL) {
+        PyObject *value = PyObject_GetItem(source, key);
+        PyObject *pair = value ? PyTuple_Pack(2, key, value) : NULL;
+
+        Py_DECREF(key);
+        Py_XDECREF(value);
+        if (pair == NULL || PyList_Append(pairs, pair) != 0) {
+            Py_XDECREF(pair);
+            break;
+        }
+        Py_DECREF(pair);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        Py_DECREF(pairs);
+        return NULL;
+    }
+    return pairs;
+}
+
+/* str(item) unless it is str or bytes (a new reference). */
+static PyObject *text_of(PyObject *item)
+{
+    if (PyUnicode_Check(item) || PyBytes_Check(item)) {
+        return Py_NewRef(item);
+    }
+    return PyObject_Str(item);
+}
+
+/* One pair of update() or of the constructor: keys and values that are
+ * not text are stored as str() of them, as 3.5 does ({1: 1}). */
+static int merge_pair(mp_table *self, PyObject *key, PyObject *value)
+{
+    PyObject *k = text_of(key), *v = k ? text_of(value) : NULL;
+    int rc = -1;
+
+    if (v != NULL) {
+        rc = table_ass_subscript(self, k, v);
+    }
+    Py_XDECREF(k);
+    Py_XDECREF(v);
+    return rc;
+}
+
 static int table_merge(mp_table *self, PyObject *source)
 {
     PyObject *items, *it, *pair;
@@ -403,7 +471,7 @@ static int table_merge(mp_table *self, PyObject *source)
         items = PyDict_Items(source);
     }
     else if (PyObject_HasAttrString(source, "keys")) {
-        items = PyMapping_Items(source);
+        items = keyed_pairs(source);
     }
     else {
         items = Py_NewRef(source);
@@ -414,6 +482,11 @@ static int table_merge(mp_table *self, PyObject *source)
     it = PyObject_GetIter(items);
     Py_DECREF(items);
     if (it == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            /* neither a mapping nor pairs: 3.5's error (update(None)) */
+            PyErr_Format(PyExc_AttributeError, "'%.100s' object has no "
+                         "attribute 'keys'", Py_TYPE(source)->tp_name);
+        }
         return -1;
     }
     while (rc == 0 && (pair = PyIter_Next(it)) != NULL) {
@@ -426,8 +499,8 @@ static int table_merge(mp_table *self, PyObject *source)
             rc = -1;
         }
         else {
-            rc = table_ass_subscript(self, PySequence_Fast_GET_ITEM(seq, 0),
-                                     PySequence_Fast_GET_ITEM(seq, 1));
+            rc = merge_pair(self, PySequence_Fast_GET_ITEM(seq, 0),
+                            PySequence_Fast_GET_ITEM(seq, 1));
         }
         Py_XDECREF(seq);
         Py_DECREF(pair);
@@ -713,7 +786,7 @@ static PyObject *table_repr(mp_table *self)
     if (dict == NULL) {
         return NULL;
     }
-    repr = PyUnicode_FromFormat("mp_table(%R)", dict);
+    repr = PyObject_Repr(dict);     /* like a dict, as in 3.5 */
     Py_DECREF(dict);
     return repr;
 }
@@ -745,8 +818,7 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args,
 {
     PyObject *self, *result;
 
-    (void)type;
-    self = mp_table_new_empty();
+    self = table_alloc_empty(type);
     if (self == NULL) {
         return NULL;
     }
@@ -800,7 +872,7 @@ PyTypeObject mp_table_type = {
     .tp_as_mapping = &table_as_mapping,
     .tp_hash = PyObject_HashNotImplemented,
     .tp_richcompare = table_richcompare,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "table([mapping-or-sequence]): a case-insensitive mapping over "
               "an Apache table; duplicate keys allowed",
     .tp_iter = (getiterfunc)table_iter,

@@ -64,8 +64,8 @@ def test_dict_protocol(httpd):
     assert out["popitem"] == ["D", "4"]
     assert out["popitem_len"] == len(out["dict"]) - 1
     assert out["popitem_duplicate"] == [["k", "3"], ["z", "9"], ["1", "2"]]
-    assert out["repr"] == "mp_table({'a': '1'})"
-    assert out["repr_dup"] == "mp_table({'k': ['1', '2']})"
+    assert out["repr"] == "{'a': '1'}"            # like a dict, as in 3.5
+    assert out["repr_dup"] == "{'k': ['1', '2']}"
     assert out["int_key"][0] == "TypeError"
     assert out["int_value"][0] == "TypeError"
     assert out["nul_value"][0] == "ValueError"
@@ -126,3 +126,19 @@ def test_a_table_kept_after_its_request_refuses_access(httpd):
                              timeout=20).json()
     assert second["pid"] == first["pid"]
     assert second["stale"][0] == "RuntimeError"
+
+
+def test_table_as_mod_python_35_uses_it(httpd):
+    """3.5's test_apache_table and test_connection_members: update() and
+    the constructor store str() of keys and values that are not text,
+    update(None) raises AttributeError, repr is a dict's, and a Python
+    class may derive from apache.table."""
+    out = get(httpd, "/compat35").json()
+    assert out["items"] == [["1", "1"], ["2", "2.5"], ["four", "4"],
+                            ["three", "3"]]
+    assert out["update_none"][0] == "AttributeError"
+    assert out["update_int"][0] == "AttributeError"
+    assert out["empty_repr"] == "{}"
+    assert out["conn_notes"] == "{}"
+    assert out["subclass"] == ["str() from MyTable", ["b", "c"], True,
+                               "{'a': ['b', 'c']}"]

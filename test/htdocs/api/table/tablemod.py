@@ -139,3 +139,30 @@ def t_stale(req):
         return {"stale": None}
     return {"stale": apitest.attempt(table.get, "host"),
             "pid": __import__("os").getpid()}
+
+
+def t_compat35(req):
+    """What mod_python 3.5's own table test expects."""
+    class KeysOnly:                     # keys() and [], no items()
+        def keys(self):
+            return ["four"]
+
+        def __getitem__(self, key):
+            return 4
+
+    t = apache.table({1: 1})
+    t.update({2: 2.5}, three=3)
+    t.update(KeysOnly())
+    class MyTable(apache.table):
+        def __str__(self):
+            return "str() from MyTable"
+
+    mine = MyTable({"a": "b"})
+    mine.add("a", "c")
+    return {"items": sorted(t.items()),
+            "subclass": [str(mine), mine["a"], isinstance(mine, apache.table),
+                         repr(mine)],
+            "update_none": apitest.attempt(t.update, None),
+            "update_int": apitest.attempt(t.update, 5),
+            "empty_repr": repr(apache.table()),
+            "conn_notes": repr(req.connection.notes)}
