@@ -5,7 +5,6 @@ pythonapi.rst "psp")."""
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -68,10 +67,6 @@ CONFIG = """
 HOST = "psp.test"
 QUIET = "psp-quiet.test"
 SETHANDLER = "psp-sethandler.test"
-
-SESSION_AVAILABLE = (Path(__file__).resolve().parent.parent / "lib" /
-                     "python" / "mod_python" / "Session.py").exists()
-
 
 def get(httpd, path, host=HOST, **kwargs):
     return httpd.get(path, host=host, **kwargs)
@@ -218,14 +213,6 @@ def test_form_is_made_only_when_used(httpd):
     assert ok(httpd, "/noform.psp") == "req.form set: False\n"
 
 
-@pytest.mark.skipif(SESSION_AVAILABLE, reason="mod_python.Session exists: "
-                    "test_session_page checks the page works")
-def test_session_without_sessions_is_a_clear_500(httpd):
-    failed(httpd, "/session.psp", "sessions are not available")
-
-
-@pytest.mark.skipif(not SESSION_AVAILABLE,
-                    reason="mod_python.Session is not built yet")
 def test_session_page(httpd):
     session = requests.Session()
     url = httpd.url("/session.psp")
@@ -235,8 +222,6 @@ def test_session_page(httpd):
     assert second.text.strip() == "hits=2"
 
 
-@pytest.mark.skipif(not SESSION_AVAILABLE,
-                    reason="mod_python.Session is not built yet")
 def test_error_page_with_session(httpd):
     # 3.5's test_psp_error: the error page sees the page's session
     assert ok(httpd, "/errsession.psp").split() == ["okay", "fail", "1"]
