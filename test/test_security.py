@@ -496,7 +496,8 @@ ALLOWED_DYNAMIC_CODE = {
     ("apache.py", "eval"),          # PythonPath: from the server config;
                                     # <!--#python eval--> (below)
     ("apache.py", "compile"),       # a handler module file (its directory's)
-    ("apache.py", "exec"),          # a handler module file (its directory's);
+                                    # or a published page file
+    ("apache.py", "exec"),          # the same files;
                                     # <!--#python exec-->: the text of an SSI
                                     # page, never request data (no variable
                                     # substitution), refused under
@@ -504,8 +505,6 @@ ALLOWED_DYNAMIC_CODE = {
     ("httpdconf.py", "eval"),       # only_if: written by the config's author
     ("cgihandler.py", "exec"),      # the CGI script file itself
     ("cgihandler.py", "compile"),   # the CGI script file itself
-    ("publisher.py", "compile"),    # the published page file itself
-    ("publisher.py", "exec"),       # the published page file itself
     # PSP: the code of a page file (or of a template string a handler
     # gives), with the page's text embedded as repr() literals, never as
     # code; include names come from the page, never from the request

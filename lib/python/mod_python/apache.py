@@ -264,24 +264,28 @@ def _import_library(module_name, autoreload, log):
     return module
 
 
-def _file_module_name(path):
+def _file_module_name(path, prefix):
     try:
         from _sha1 import sha1      # built in: no OpenSSL in every child
     except ImportError:
         from hashlib import sha1
     digest = sha1(path.encode("utf-8", "surrogateescape")).hexdigest()
-    return "_mp_" + digest[:16]
+    return prefix + digest[:16]
 
 
-def _exec_file_module(path):
-    """Execute the file path as a fresh module; returns it.  Compiled from
-    the source each time: no bytecode that could be older than the file."""
-    name = _file_module_name(path)
+def _exec_file_module(path, source=None, prefix="_mp_"):
+    """Execute the file path as a fresh module named prefix + a hash of
+    path; returns it.  source: the file's bytes when the caller has read
+    them (the publisher keeps a page's text).  Compiled from the source
+    each time: no bytecode that could be older than the file."""
+    name = _file_module_name(path, prefix)
     module = types.ModuleType(name)
     module.__file__ = path
     module.__builtins__ = __builtins__
-    with open(path, "rb") as source:
-        code = compile(source.read(), path, "exec", dont_inherit=True)
+    if source is None:
+        with open(path, "rb") as source_file:
+            source = source_file.read()
+    code = compile(source, path, "exec", dont_inherit=True)
     previous = sys.modules.get(name)
     sys.modules[name] = module      # as importlib does, while it executes
     try:

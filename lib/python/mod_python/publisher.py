@@ -50,7 +50,6 @@ import _thread
 import os
 import re
 import stat
-import sys
 import types
 
 from mod_python import apache, util
@@ -898,22 +897,13 @@ def _load_page(req, filename):
 
 def _exec_page(filename):
     """Execute filename as a fresh module named after a hash of its path
-    (registered in sys.modules under that name only once it ran); returns
-    (module, its _PageSource or None).  The source is kept when it may
-    name an auth attribute: the checks read what function bodies bind."""
-    try:
-        from _sha1 import sha1      # built in: no OpenSSL in every child
-    except ImportError:
-        from hashlib import sha1
-    digest = sha1(filename.encode("utf-8", "surrogateescape"))
-    name = "_mp_page_" + digest.hexdigest()[:16]
-    module = types.ModuleType(name)
-    module.__file__ = filename
+    (apache's handler-module loader, with a prefix of its own: a page and
+    a handler module of one file stay two modules); returns (module, its
+    _PageSource or None).  The source is kept when it may name an auth
+    attribute: the checks read what function bodies bind."""
     with open(filename, "rb") as source:
         text = source.read()
-    code = compile(text, filename, "exec", dont_inherit=True)
-    exec(code, vars(module))
-    sys.modules[name] = module
+    module = apache._exec_file_module(filename, text, "_mp_page_")
     # non-ASCII text may spell an auth name that NFKC normalises to it
     if not text.isascii() \
             or any(auth_name in text for auth_name in _AUTH_NAMES_BYTES):
