@@ -54,6 +54,9 @@ static mp_mutex_set *mutex_set;
 
 /* This process's side of each lock (made in child_init). */
 static mp_local_lock *local_locks;
+/* How many locks this process holds now: the end of every request looks
+ * for leftovers only when it is not 0. */
+static volatile apr_uint32_t locks_held;
 
 /* ------------------------------------------------------- configuration */
 
@@ -211,6 +214,9 @@ static void give_back_local(int index)
     mp_local_lock *local = &local_locks[index];
 
     apr_thread_mutex_lock(local->guard);
+    if (local->held) {
+        apr_atomic_dec32(&locks_held);
+    }
     local->held = 0;
     apr_thread_cond_signal(local->released);
     apr_thread_mutex_unlock(local->guard);
@@ -230,7 +236,7 @@ void mp_mutex_release_leftovers(request_rec *r)
     apr_os_thread_t self = apr_os_thread_current();
     int i, leftover;
 
-    if (local_locks == NULL) {
+    if (local_locks == NULL || apr_atomic_read32(&locks_held) == 0) {
         return;
     }
     for (i = 0; i < mutex_set->count; i++) {
@@ -354,6 +360,7 @@ static int take_local(int index, int wait)
         else {
             local->held = 1;
             local->owner = self;
+            apr_atomic_inc32(&locks_held);
         }
     }
     apr_thread_mutex_unlock(local->guard);

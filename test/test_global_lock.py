@@ -69,10 +69,14 @@ def test_one_key_one_holder_across_processes(httpd):
 
 
 def test_trylock_fails_while_held(httpd):
+    # the holder writes its pid once it has the lock (a fixed head start
+    # was not enough on a loaded machine)
+    pidfile = httpd.var / "tried.pid"
     holder = threading.Thread(target=get, args=(httpd, "hold"),
-                              kwargs={"key": "tried", "ms": 800})
+                              kwargs={"key": "tried", "ms": 1500,
+                                      "pidfile": str(pidfile)})
     holder.start()
-    time.sleep(0.3)
+    assert httpd.wait_for_var("tried.pid", timeout=20)
     assert get(httpd, "try", key="tried").json() == {"got": False}
     holder.join()
     assert get(httpd, "try", key="tried").json() == {"got": True}
