@@ -268,11 +268,9 @@ int mp_process_connection(conn_rec *c)
     }
     name = conf->interpreter ? conf->interpreter
                              : c->base_server->server_hostname;
-    apr_atomic_inc32(&mp_calls_in_progress);
     interp = mp_acquire_interpreter(name ? name : MP_MAIN_INTERPRETER,
                                     c->base_server);
     if (interp == NULL) {
-        apr_atomic_dec32(&mp_calls_in_progress);
         if (c->cs != NULL) {
             c->cs->state = CONN_STATE_LINGER;
         }
@@ -300,7 +298,6 @@ int mp_process_connection(conn_rec *c)
         Py_DECREF(conn);
     }
     mp_release_interpreter();
-    apr_atomic_dec32(&mp_calls_in_progress);
     if (status == DECLINED) {
         /* as in 3.5: the next process_connection hook (HTTP) takes the
          * connection, with whatever the handler left unread */

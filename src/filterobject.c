@@ -567,10 +567,8 @@ static int call_filter_handler(mp_filter_call *call)
     PyObject *result;
     long status = HTTP_INTERNAL_SERVER_ERROR;
 
-    apr_atomic_inc32(&mp_calls_in_progress);
     interp = mp_acquire_interpreter(name ? name : MP_MAIN_INTERPRETER, s);
     if (interp == NULL) {
-        apr_atomic_dec32(&mp_calls_in_progress);
         ctx->disabled = 1;
         return -1;
     }
@@ -615,7 +613,6 @@ static int call_filter_handler(mp_filter_call *call)
 
 done:
     mp_release_interpreter();
-    apr_atomic_dec32(&mp_calls_in_progress);
     if (status != OK) {
         ctx->disabled = 1;
         return -1;
@@ -652,12 +649,10 @@ int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
     call.bb_in = apr_brigade_create(r->pool, f->c->bucket_alloc);
     call.keep_output = 1;
 
-    apr_atomic_inc32(&mp_calls_in_progress);
     interp = mp_acquire_interpreter(mp_select_interpreter(r, conf, &handler,
                                                           MP_PHASE_HANDLER),
                                     r->server);
     if (interp == NULL) {
-        apr_atomic_dec32(&mp_calls_in_progress);
         return -1;
     }
     self = PyObject_New(mp_filter, &mp_filter_type);
@@ -702,7 +697,6 @@ done:
     Py_XDECREF(dispatch);
     Py_XDECREF(apache);
     mp_release_interpreter();
-    apr_atomic_dec32(&mp_calls_in_progress);
     return status == OK ? 0 : -1;
 }
 

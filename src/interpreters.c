@@ -85,6 +85,7 @@ static int enter_interpreter(PyInterpreterState *istate)
 void mp_release_interpreter(void)
 {
     (void)PyEval_SaveThread();
+    apr_atomic_dec32(&mp_calls_in_progress);
 }
 
 void mp_log_python_error(server_rec *s, const char *context)
@@ -138,10 +139,40 @@ void mp_log_python_error(server_rec *s, const char *context)
     Py_XDECREF(tb);
 }
 
+/* "Type: message" of the pending exception (left pending), in
+ * registry_pool; called with create_mutex held. */
+static const char *exception_summary(void)
+{
+    PyObject *value, *text = NULL;
+    const char *summary = "unknown error";
+#if PY_VERSION_HEX >= 0x030C0000
+    value = PyErr_GetRaisedException();
+#else
+    PyObject *type, *tb;
+
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+#endif
+    if (value != NULL) {
+        text = PyUnicode_FromFormat("%s: %S", Py_TYPE(value)->tp_name, value);
+    }
+    if (text != NULL && PyUnicode_AsUTF8(text) != NULL) {
+        summary = apr_pstrdup(registry_pool, PyUnicode_AsUTF8(text));
+    }
+    Py_XDECREF(text);
+    PyErr_Clear();
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(value);
+#else
+    PyErr_Restore(type, value, tb);
+#endif
+    return summary;
+}
+
 /* Fill interp's cached objects; called with the GIL held in interp. */
 static int setup_interpreter(mp_interp *interp, server_rec *s)
 {
-    PyObject *apache;
+    PyObject *apache, *logbridge, *sys;
     int i;
 
     interp->name_obj = PyUnicode_FromString(interp->name);
@@ -174,6 +205,10 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
                                                          "_dispatch_connection");
     interp->run_cleanups = PyObject_GetAttrString(apache, "_run_cleanups");
     interp->import_module = PyObject_GetAttrString(apache, "_python_import");
+    interp->prepare = PyObject_GetAttrString(apache, "_prepare");
+    interp->failed = PyObject_GetAttrString(apache, "_failed");
+    interp->result = PyObject_GetAttrString(apache, "_result");
+    interp->apache_dict = Py_XNewRef(PyModule_GetDict(apache));
     /* apache.interpreter: the name of the interpreter it was imported in */
     if (PyObject_SetAttrString(apache, "interpreter", interp->name_obj) != 0) {
         Py_DECREF(apache);
@@ -182,7 +217,31 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
     Py_DECREF(apache);
     if (interp->dispatch == NULL || interp->dispatch_filter == NULL
         || interp->dispatch_connection == NULL || interp->run_cleanups == NULL
-        || interp->import_module == NULL) {
+        || interp->import_module == NULL || interp->prepare == NULL
+        || interp->failed == NULL || interp->result == NULL
+        || interp->apache_dict == NULL) {
+        goto error;
+    }
+    logbridge = PyImport_ImportModule("mod_python.logbridge");
+    if (logbridge == NULL) {
+        goto error;
+    }
+    interp->log_target = PyObject_GetAttrString(logbridge, "current");
+    interp->log_pending = PyObject_GetAttrString(logbridge, "_pending");
+    interp->log_flush = PyObject_GetAttrString(logbridge, "flush_pending");
+    Py_DECREF(logbridge);
+    interp->str_generation = PyUnicode_InternFromString("_generation");
+    interp->str_text = PyUnicode_InternFromString("text");
+    interp->str_path = PyUnicode_InternFromString("path");
+    sys = PyImport_ImportModule("sys");
+    if (sys != NULL) {
+        interp->sys_dict = Py_NewRef(PyModule_GetDict(sys));
+        Py_DECREF(sys);
+    }
+    if (interp->sys_dict == NULL || interp->str_path == NULL
+        || interp->log_target == NULL || interp->log_pending == NULL
+        || interp->log_flush == NULL || interp->str_generation == NULL
+        || interp->str_text == NULL) {
         goto error;
     }
     interp->filter_phases[0] = PyUnicode_InternFromString("PythonOutputFilter");
@@ -196,9 +255,10 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
     return 0;
 
 error:
+    interp->failure = exception_summary();
     mp_log_python_error(s, apr_psprintf(registry_pool,
-        "cannot set up interpreter '%s' (is the mod_python package on "
-        "sys.path of %s?)", interp->name, MP_PYTHON_EXECUTABLE));
+        "MP00001: cannot set up interpreter '%s' (is the mod_python package "
+        "on sys.path of %s?)", interp->name, MP_PYTHON_EXECUTABLE));
     return -1;
 }
 
@@ -219,6 +279,8 @@ static void registry_insert(mp_interp *interp)
     apr_thread_mutex_unlock(registry_mutex);
 }
 
+static mp_interp *acquire(const char *name, server_rec *s);
+
 /* Create a sub-interpreter; returns it with the GIL held, or NULL. */
 static mp_interp *create_interpreter(const char *name, server_rec *s)
 {
@@ -229,10 +291,7 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
     interp = registry_lookup(name);
     if (interp != NULL) {
         apr_thread_mutex_unlock(create_mutex);
-        if (enter_interpreter(interp->istate) != 0) {
-            return NULL;
-        }
-        return interp;
+        return acquire(name, s);    /* created meanwhile (or failed) */
     }
     if (enter_interpreter(main_istate) != 0) {
         apr_thread_mutex_unlock(create_mutex);
@@ -252,9 +311,16 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
     interp->istate = PyThreadState_GetInterpreter(tstate);
     if (remember_thread_state(interp->istate, tstate) != 0
         || setup_interpreter(interp, s) != 0) {
-        /* keep the broken interpreter out of the registry; it is not
-         * reused, and its memory stays until the child exits */
+        /* Remembered as failed: later requests for the name get a 500
+         * with the reason instead of creating (and leaking) another
+         * interpreter each; a graceful restart (new children) retries.
+         * The interpreter itself is not reused; its memory stays until
+         * the child exits. */
         (void)PyEval_SaveThread();
+        if (interp->failure == NULL) {
+            interp->failure = "out of memory";
+        }
+        registry_insert(interp);
         apr_thread_mutex_unlock(create_mutex);
         return NULL;
     }
@@ -266,7 +332,8 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
     return interp;
 }
 
-mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
+/* The interpreter, GIL held; NULL (logged) on failure. */
+static mp_interp *acquire(const char *name, server_rec *s)
 {
     mp_interp *interp;
 
@@ -277,6 +344,13 @@ mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
         return NULL;
     }
     interp = registry_lookup(name);
+    if (interp != NULL && interp->failure != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: MP00002: "
+                     "interpreter '%s' is unusable in this process: its "
+                     "set-up failed (%s; traceback logged then); a restart "
+                     "of httpd tries again", name, interp->failure);
+        return NULL;
+    }
     if (interp != NULL) {
         if (enter_interpreter(interp->istate) != 0) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
@@ -287,6 +361,21 @@ mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
         return interp;
     }
     return create_interpreter(name, s);
+}
+
+/* Every entry into Python for a request, filter, connection, cleanup or
+ * PythonImport comes here: while it lasts, mp_calls_in_progress counts it
+ * (child exit leaves Python alone while a call may hold the GIL). */
+mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
+{
+    mp_interp *interp;
+
+    apr_atomic_inc32(&mp_calls_in_progress);
+    interp = acquire(name, s);
+    if (interp == NULL) {
+        apr_atomic_dec32(&mp_calls_in_progress);
+    }
+    return interp;
 }
 
 void mp_for_each_interpreter(void (*fn)(mp_interp *, void *), void *data)
@@ -313,7 +402,7 @@ void mp_for_each_interpreter(void (*fn)(mp_interp *, void *), void *data)
     for (i = 0; i < count; i++) {
         if (enter_interpreter(all[i]->istate) == 0) {
             fn(all[i], data);
-            mp_release_interpreter();
+            (void)PyEval_SaveThread();
         }
     }
     free(all);

@@ -680,6 +680,7 @@ PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
                                 int flags, const char *python_path)
 {
     PyObject *args[6], *result = NULL;
+    int first = target == NULL;
 
     args[0] = target;
     args[1] = phase;
@@ -688,7 +689,8 @@ PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
     args[4] = PyLong_FromLong(flags);
     args[5] = python_path ? mp_str(python_path) : Py_NewRef(Py_None);
     if (args[2] && args[3] && args[4] && args[5]) {
-        result = PyObject_Vectorcall(dispatch, args, 6, NULL);
+        result = PyObject_Vectorcall(dispatch, args + first, 6 - first,
+                                     NULL);
     }
     Py_XDECREF(args[2]);
     Py_XDECREF(args[3]);
@@ -703,6 +705,17 @@ static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
 static void release_objects_early(request_rec *r, mp_dir_config *conf,
                                   mp_request_state *state, mp_interp *interp);
 
+/* Is h one of the configured handlers of phase (not one added by
+ * req.add_handler(), which lives in the request's memory)? */
+static int configured_handler(const mp_dir_config *conf, const mp_handler *h,
+                              int phase)
+{
+    const apr_array_header_t *list = conf->handlers[phase];
+
+    return list != NULL && h >= (const mp_handler *)list->elts
+           && h < (const mp_handler *)list->elts + list->nelts;
+}
+
 /* Run one handler; returns its status (or MP_SKIPPED). */
 static int call_handler(request_rec *r, mp_request_state *state,
                         mp_dir_config *conf, const mp_handler *h, int phase,
@@ -712,12 +725,10 @@ static int call_handler(request_rec *r, mp_request_state *state,
     mp_interp *interp;
     PyObject *req, *result = NULL;
     long status = HTTP_INTERNAL_SERVER_ERROR;
-    int phase_index, content_done = 0;
+    int phase_index, flags, content_done = 0;
 
-    apr_atomic_inc32(&mp_calls_in_progress);
     interp = mp_acquire_interpreter(name, r->server);
     if (interp == NULL) {
-        apr_atomic_dec32(&mp_calls_in_progress);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     req = mp_request_object(state, interp);
@@ -735,22 +746,28 @@ static int call_handler(request_rec *r, mp_request_state *state,
     state->current_cursor = *cursor;
     state->current_location = h->location;
 
-    result = mp_dispatch_args_call(interp->dispatch, req,
-                                   interp->phase_objs[phase_index], h,
-                                   mp_handler_flags(conf, h),
-                                   conf->python_path);
-    if (result == NULL) {
-        mp_log_python_error(r->server, apr_psprintf(r->pool,
-            "internal error dispatching %s %s", mp_phase_directives[phase],
-            h->handler));
-        goto done;
+    flags = mp_handler_flags(conf, h);
+    if ((flags & MP_FLAG_PDB) || !configured_handler(conf, h, phase)
+        || !mp_fast_dispatch(interp, req, h, phase_index, flags,
+                             conf->python_path, &status)) {
+        result = mp_dispatch_args_call(interp->dispatch, req,
+                                       interp->phase_objs[phase_index], h,
+                                       flags, conf->python_path);
+        if (result == NULL) {
+            mp_log_python_error(r->server, apr_psprintf(r->pool,
+                "internal error dispatching %s %s",
+                mp_phase_directives[phase], h->handler));
+            status = HTTP_INTERNAL_SERVER_ERROR;
+            goto done;
+        }
+        status = PyLong_AsLong(result);
+        if (status == -1 && PyErr_Occurred()) {
+            mp_log_python_error(r->server,
+                                "apache._dispatch returned a non-int");
+            status = HTTP_INTERNAL_SERVER_ERROR;
+        }
+        Py_DECREF(result);
     }
-    status = PyLong_AsLong(result);
-    if (status == -1 && PyErr_Occurred()) {
-        mp_log_python_error(r->server, "apache._dispatch returned a non-int");
-        status = HTTP_INTERNAL_SERVER_ERROR;
-    }
-    Py_DECREF(result);
     if (phase == MP_PHASE_HANDLER) {
         mp_handler_cursor peek = *cursor;
         content_done = (status != OK && status != MP_SKIPPED)
@@ -764,7 +781,6 @@ done:
     state->current_phase = -1;
     state->current_handler = NULL;
     mp_release_interpreter();
-    apr_atomic_dec32(&mp_calls_in_progress);
     if ((content_done && (status == OK || status == DONE)
          ? mp_request_finish_response(state)
          : mp_request_write_buffered(state)) < 0) {
@@ -908,7 +924,6 @@ static void run_registered_cleanups(mp_request_state *state)
         if (req->cleanups == NULL) {
             continue;
         }
-        apr_atomic_inc32(&mp_calls_in_progress);
         if (mp_acquire_interpreter(link->interp->name, state->r->server)) {
             result = PyObject_CallOneArg(link->interp->run_cleanups,
                                          link->request);
@@ -918,7 +933,6 @@ static void run_registered_cleanups(mp_request_state *state)
             Py_XDECREF(result);
             mp_release_interpreter();
         }
-        apr_atomic_dec32(&mp_calls_in_progress);
     }
 }
 

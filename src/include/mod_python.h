@@ -123,8 +123,11 @@ typedef struct {
 
 /* ----------------------------------------------------------- interpreters */
 
+typedef struct mp_handler_cache mp_handler_cache;   /* dispatch.c */
+
 typedef struct mp_interp {
     const char *name;
+    const char *failure;        /* set-up failed: why (never entered again) */
     PyInterpreterState *istate;
     PyObject *name_obj;                      /* name as a str of this interp */
     PyObject *phase_objs[MP_PHASE_COUNT + 1];/* phase names; last: InitHandler */
@@ -135,6 +138,19 @@ typedef struct mp_interp {
     PyObject *connection_phase;              /* PythonConnectionHandler */
     PyObject *run_cleanups;                  /* apache._run_cleanups */
     PyObject *import_module;                 /* apache._python_import */
+    /* the fast path of request-phase handlers (dispatch.c) */
+    PyObject *prepare;                       /* apache._prepare */
+    PyObject *failed;                        /* apache._failed */
+    PyObject *result;                        /* apache._result */
+    PyObject *apache_dict;                   /* vars(mod_python.apache) */
+    PyObject *str_generation;                /* "_generation" */
+    PyObject *log_target;                    /* logbridge.current */
+    PyObject *log_pending;                   /* logbridge._pending */
+    PyObject *log_flush;                     /* logbridge.flush_pending */
+    PyObject *str_text;                      /* "text" */
+    PyObject *sys_dict;                      /* vars(sys) */
+    PyObject *str_path;                      /* "path" */
+    mp_handler_cache *handler_cache;         /* prepared handlers */
 } mp_interp;
 
 /* Start Python in this (child) process; returns 0 or -1 (logged). */
@@ -226,11 +242,21 @@ const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
 #define MP_SKIPPED       (-100)  /* apache._dispatch: silent handler absent */
 int mp_handler_flags(const mp_dir_config *conf, const mp_handler *h);
 
-/* dispatch(target, phase, handler, directory, flags, python_path) */
+/* dispatch(target, phase, handler, directory, flags, python_path); a
+ * NULL target is left out of the arguments. */
 PyObject *mp_dispatch_args_call(PyObject *dispatch, PyObject *target,
                                 PyObject *phase, const mp_handler *h,
                                 int flags, const char *python_path);
 void mp_request_state_register_cleanup(mp_request_state *state);
+
+/* dispatch.c: call configured handler h of a request phase the short way
+ * when what resolving it needs is known and unchanged.  Returns 1 with
+ * *status set (the handler ran, or its module could not be loaded: as
+ * apache._dispatch would answer), or 0 when nothing ran and
+ * apache._dispatch must be called.  GIL held in interp. */
+int mp_fast_dispatch(mp_interp *interp, PyObject *req, const mp_handler *h,
+                     int phase_index, int flags, const char *python_path,
+                     long *status);
 
 /* -------------------------------------------------------- python types */
 

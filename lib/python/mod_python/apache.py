@@ -248,6 +248,7 @@ def _import_library(module_name, autoreload, log):
     if module is None:
         module = importlib.import_module(module_name)
         _mtimes[module_name] = _file_mtime(module)
+        _loaded()
         if log:
             _log_import("MP01001: imported", module_name)
         return module
@@ -259,6 +260,7 @@ def _import_library(module_name, autoreload, log):
         elif mtime is not None and mtime != _mtimes[module_name]:
             module = _reload(module)
             _mtimes[module_name] = _file_mtime(module)
+            _loaded()
             if log:
                 _log_import("MP01002: reloaded", module_name)
     return module
@@ -321,6 +323,7 @@ def _import_file(path, autoreload, log, module_name):
             return entry[0]
         module = _exec_file_module(path)
         _file_modules[path] = (module, mtime)
+        _loaded()
         _file_names.setdefault(module_name, set()).add(path)
         if entry is not None:
             _move_aliases(path, entry[0], module)
@@ -349,6 +352,7 @@ def _adopt(path, module_name, mtime):
     recorded = _mtimes.get(module_name)
     entry = (module, mtime if recorded is None else recorded)
     _file_modules[path] = entry
+    _loaded()
     _file_names.setdefault(module_name, set()).add(path)
     _aliases.setdefault(path, set()).add(module_name)
     return entry
@@ -441,6 +445,7 @@ def _prefer_path(module_name, path):
         if not any(found.startswith(os.path.join(directory, ""))
                    for directory in path):
             del sys.modules[module_name]
+            _loaded()
             _mtimes.pop(module_name, None)
     for directory in reversed(path):
         if directory not in sys.path:
@@ -524,6 +529,7 @@ def _target(handler, phase, directory):
               path or "", entry)
     if len(_targets) >= 1024:       # req.add_handler() names are the app's
         _targets.clear()
+        _loaded()
     _targets[handler, phase, directory] = target
     return target
 
@@ -561,8 +567,9 @@ def _status_from_server_return(req, exc):
 _SKIP = object()          # returned by _call_handler for an absent silent one
 
 
-def _call_handler(target, phase, handler, directory, flags, python_path):
-    """Resolve handler and call it with target (req, filter or conn)."""
+def _handler_module(phase, handler, directory, flags, python_path):
+    """Apply PythonPath, import (or reload) the handler's module; returns
+    (module, target) with target as _target() gives it."""
     if python_path is not None:
         _set_python_path(python_path)
     found = _targets.get((handler, phase, directory))
@@ -583,14 +590,76 @@ def _call_handler(target, phase, handler, directory, flags, python_path):
         except ImportError:
             # look for the file again next time: it may be created
             _targets.pop((handler, phase, directory), None)
+            _loaded()
             raise
-    obj = _resolve(target, module, object_path, names, flags & _FLAG_SILENT)
+    return module, found
+
+
+def _call_handler(target, phase, handler, directory, flags, python_path):
+    """Resolve handler and call it with target (req, filter or conn)."""
+    module, found = _handler_module(phase, handler, directory, flags,
+                                    python_path)
+    obj = _resolve(target, module, found[1], found[2], flags & _FLAG_SILENT)
     if obj is _SKIP:
         return _SKIP
     if flags & _FLAG_PDB:
         import pdb
         return pdb.runcall(obj, target)
     return obj(target)
+
+
+# The C module keeps, per interpreter and configured handler, what
+# _prepare() returned, and calls the handler itself while that is still
+# true (Doc/benchmarks.rst, "The request path"): the module is the one
+# sys.modules (or, for a handler module file, _file_modules) has, the
+# watched file has the same mtime, and _generation has not moved.  Any
+# (re)load or forgetting of a module moves _generation.
+_generation = 0
+
+
+def _loaded():
+    global _generation
+    _generation += 1
+
+
+def _prepare(phase, handler, directory, flags, python_path):
+    """For the C module's fast path: import the handler's module as
+    _dispatch does and return (module, names, module name or None, watched
+    file or None, its st_mtime_ns, _generation, the directory's sys.path
+    entry or None); module name is None for a
+    handler module file (keyed by its path, not in sys.modules).  Called
+    with req as the logging target, like _dispatch.  Exceptions propagate
+    (the C module passes them to _failed)."""
+    module, found = _handler_module(phase, handler, directory, flags,
+                                    python_path)
+    module_name, _, names, path, entry = found
+    if path:
+        watched, mtime = path, _file_modules[path][1]
+        module_name = None
+    else:
+        mtime = _mtimes.get(module_name)
+        watched = getattr(module, "__file__", None) if mtime else None
+    return (module, names, module_name, watched, mtime or 0, _generation,
+            entry)
+
+
+def _failed(req, phase, handler, flags, exc):
+    """The status for exception exc raised by a handler called by the C
+    module's fast path, handled as _dispatch handles it."""
+    if isinstance(exc, SERVER_RETURN):
+        try:
+            return _status_from_server_return(req, exc)
+        except Exception as error:
+            exc = error
+    return _report_error(req, phase, handler, flags & _FLAG_DEBUG, exc)
+
+
+def _result(req, phase, handler, flags, result):
+    """The status for a handler result that is not an int (fast path)."""
+    try:
+        return _status(req, handler, result)
+    except Exception as exc:
+        return _report_error(req, phase, handler, flags & _FLAG_DEBUG, exc)
 
 
 @logbridge.bridged
@@ -674,11 +743,15 @@ def _dispatch_include(filter, tag, code):
         namespace["filter"] = None
 
 
-def _log_exception(target, header, source="mod_python"):
-    """Log header and the current traceback, line by line, via target;
-    each line starts with source."""
+def _log_exception(target, header, source="mod_python", exc=None):
+    """Log header and the traceback of exc (default: the exception being
+    handled), line by line, via target; each line starts with source."""
     import traceback        # only on errors: keeps interpreters small
-    text = traceback.format_exc()
+    if exc is None:
+        text = traceback.format_exc()
+    else:
+        text = "".join(traceback.format_exception(type(exc), exc,
+                                                  exc.__traceback__))
     log = getattr(target, "log_error", None) or log_error
     log("%s: %s (pid %d):" % (source, header, os.getpid()), APLOG_ERR)
     for line in text.rstrip("\n").split("\n"):
@@ -686,10 +759,11 @@ def _log_exception(target, header, source="mod_python"):
     return text
 
 
-def _report_error(req, phase, handler, debug):
-    """Log the current exception; with PythonDebug also send it."""
+def _report_error(req, phase, handler, debug, exc=None):
+    """Log exc (default: the exception being handled); with PythonDebug
+    also send it."""
     text = _log_exception(req, "exception in %s %s (interpreter %r)"
-                          % (phase, handler, req.interpreter))
+                          % (phase, handler, req.interpreter), exc=exc)
     if not debug or phase in ("PythonLogHandler", "PythonCleanupHandler"):
         return HTTP_INTERNAL_SERVER_ERROR
     try:

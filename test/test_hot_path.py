@@ -1,0 +1,68 @@
+"""The short way into a handler (src/dispatch.c) behaves as the long one
+(apache._dispatch): what a handler's module name, sys.modules and sys.path
+say is read on every request, not remembered from the first.  Each test
+makes the state change a cache could miss, then checks the next request
+Each test keeps one keep-alive connection, so one child process serves
+all its requests (both MPMs)."""
+
+CONFIG = """
+<VirtualHost *:{port}>
+    ServerName hotpath.test
+    DocumentRoot {htdocs}/hotpath
+    <Directory {htdocs}/hotpath/rebind>
+        SetHandler mod_python
+        PythonHandler rebind
+        PythonInterpreter hotpath_rebind
+    </Directory>
+    <Directory {htdocs}/hotpath/forget>
+        SetHandler mod_python
+        PythonPath "sys.path+['{htdocs}/hotpath_lib']"
+        PythonHandler hotpath_counter
+        PythonInterpreter hotpath_forget
+    </Directory>
+    <Directory {htdocs}/hotpath/syspath>
+        SetHandler mod_python
+        PythonHandler syspath_check
+        PythonInterpreter hotpath_syspath
+    </Directory>
+</VirtualHost>
+"""
+
+import requests
+
+HOST = "hotpath.test"
+
+
+def text(session, httpd, path):
+    response = session.get(httpd.url(path), headers={"Host": HOST},
+                           timeout=20)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_a_rebound_handler_name_is_followed(httpd):
+    """The handler is looked up in its module on each request: after it
+    rebinds the name, the new function answers."""
+    with requests.Session() as session:   # one connection: one child
+        # every child that answers has run the first version at least once
+        for _ in range(3):
+            text(session, httpd, "/rebind/x")
+        assert text(session, httpd, "/rebind/x?rebind") == "first"
+        assert text(session, httpd, "/rebind/x") == "second"
+
+
+def test_a_module_taken_out_of_sys_modules_is_imported_again(httpd):
+    with requests.Session() as session:   # one connection: one child
+        first = int(text(session, httpd, "/forget/x"))
+        assert int(text(session, httpd, "/forget/x")) == first + 1
+        assert int(text(session, httpd, "/forget/x?forget")) == first + 2
+        # a cache that kept the module object would answer first + 3
+        assert text(session, httpd, "/forget/x") == "1"
+
+
+def test_the_handler_directory_is_put_back_on_sys_path(httpd):
+    with requests.Session() as session:   # one connection: one child
+        for _ in range(2):
+            assert text(session, httpd, "/syspath/x") == "present"
+        assert text(session, httpd, "/syspath/x?drop") == "present"
+        assert text(session, httpd, "/syspath/x") == "present"

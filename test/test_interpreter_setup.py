@@ -1,0 +1,75 @@
+"""A named interpreter whose set-up fails is remembered as failed (issue
+16 item 7): every later request for it is a 500 naming the first reason,
+and no further interpreter is created for the name in that process (each
+used to create, and leak, another).  The failure is made real: the test
+server's PYTHONPATH holds a sitecustomize that, while a flag file exists,
+makes mod_python.apache unimportable in every interpreter created from
+then on."""
+
+import os
+
+import pytest
+import requests
+
+from harness import Httpd
+
+SERVER_CONFIG = """
+<VirtualHost *:{port}>
+    ServerName setup.test
+    DocumentRoot {htdocs}/interpfail/app
+    <Directory {htdocs}/interpfail/app>
+        SetHandler mod_python
+        PythonHandler app
+    </Directory>
+    <Location /broken>
+        PythonInterpreter broken_one
+    </Location>
+</VirtualHost>
+"""
+
+
+@pytest.fixture(scope="module")
+def server(mpm):
+    own = Httpd(mpm, SERVER_CONFIG, extra_pythonpath=["interpfail/site"])
+    try:
+        os.chmod(own.htdocs / "interpfail" / "site", 0o777)
+        own.start()
+        yield own
+        own.stop()
+        assert own.crash_lines() == []
+    finally:
+        own.cleanup()
+
+
+def test_a_failed_interpreter_is_not_created_again(server):
+    site = server.htdocs / "interpfail" / "site"
+    url = server.url
+    headers = {"Host": "setup.test"}
+    # a 500 closes the connection, so the requests reach several children:
+    # each may create the interpreter once, none twice
+    with requests.Session() as session:
+        # the child's main-server interpreter exists before the flag
+        first = session.get(url("/x"), headers=headers, timeout=20)
+        assert first.status_code == 200 and first.text == "setup.test"
+        (site / "break").write_text("")
+        offset = server.error_log_size()
+        for _ in range(12):
+            response = session.get(url("/broken/x"), headers=headers,
+                                   timeout=20)
+            assert response.status_code == 500
+        # without the flag, interpreters are made and work again
+        (site / "break").unlink()
+        again = session.get(url("/x"), headers=headers, timeout=20)
+        assert again.status_code == 200 and again.text == "setup.test"
+    pids = (site / "created").read_text().split()
+    assert len(pids) == len(set(pids)) < 12, pids
+    with open(server.error_log_path, "rb") as error_log:
+        error_log.seek(offset)
+        log = error_log.read().decode("utf-8", "replace")
+    assert "MP00001: cannot set up interpreter 'broken_one'" in log
+    assert log.count("MP00002: interpreter 'broken_one' is unusable") \
+        == 12 - len(pids)
+    # the later refusals give the first reason
+    refusals = [line for line in log.splitlines() if "MP00002" in line]
+    assert all("ModuleNotFoundError: import of mod_python.logbridge halted"
+               in line for line in refusals), refusals
