@@ -626,10 +626,10 @@ def _prepare(phase, handler, directory, flags, python_path):
     """For the C module's fast path: import the handler's module as
     _dispatch does and return (module, names, module name or None, watched
     file or None, its st_mtime_ns, _generation, the directory's sys.path
-    entry or None); module name is None for a
-    handler module file (keyed by its path, not in sys.modules).  Called
-    with req as the logging target, like _dispatch.  Exceptions propagate
-    (the C module passes them to _failed)."""
+    entry or None); module name is None for a handler module file (keyed
+    by its path, not by a name in sys.modules).  Called with the request
+    as the logging target, like _dispatch.  Exceptions propagate (the C
+    module passes them to _failed)."""
     module, found = _handler_module(phase, handler, directory, flags,
                                     python_path)
     module_name, _, names, path, entry = found
