@@ -266,10 +266,9 @@ int mp_process_connection(conn_rec *c)
     if (h == NULL) {
         return DECLINED;
     }
-    name = conf->interpreter ? conf->interpreter
-                             : c->base_server->server_hostname;
-    interp = mp_acquire_interpreter(name ? name : MP_MAIN_INTERPRETER,
-                                    c->base_server);
+    name = mp_select_interpreter(NULL, c->base_server, conf, h,
+                                 MP_PHASE_COUNT);
+    interp = mp_acquire_interpreter(name, c->base_server);
     if (interp == NULL) {
         if (c->cs != NULL) {
             c->cs->state = CONN_STATE_LINGER;
@@ -285,15 +284,8 @@ int mp_process_connection(conn_rec *c)
                                        interp->connection_phase, h,
                                        mp_handler_flags(conf, h),
                                        conf->python_path);
-        if (result == NULL) {
-            mp_log_python_error(c->base_server,
-                                "internal error in a connection handler");
-        }
-        else {
-            status = PyLong_AsLong(result);
-            PyErr_Clear();
-            Py_DECREF(result);
-        }
+        status = mp_dispatch_status(result, c->base_server,
+                                    "PythonConnectionHandler", h->handler);
         mp_conn_invalidate(conn);
         Py_DECREF(conn);
     }

@@ -559,15 +559,14 @@ static int call_filter_handler(mp_filter_call *call)
     mp_dir_config *conf = ap_get_module_config(
         r ? r->per_dir_config : f->c->base_server->lookup_defaults,
         &python_module);
-    const char *name = r ? mp_select_interpreter(r, conf, ctx->handler,
-                                                 MP_PHASE_HANDLER)
-                         : f->c->base_server->server_hostname;
+    const char *name = mp_select_interpreter(r, f->c->base_server, conf,
+                                             ctx->handler, MP_PHASE_HANDLER);
     mp_interp *interp;
     mp_filter *self;
     PyObject *result;
     long status = HTTP_INTERNAL_SERVER_ERROR;
 
-    interp = mp_acquire_interpreter(name ? name : MP_MAIN_INTERPRETER, s);
+    interp = mp_acquire_interpreter(name, s);
     if (interp == NULL) {
         ctx->disabled = 1;
         return -1;
@@ -598,18 +597,12 @@ static int call_filter_handler(mp_filter_call *call)
                                    ctx->handler,
                                    mp_handler_flags(conf, ctx->handler),
                                    conf->python_path);
-    if (result == NULL) {
-        /* logged (and cleared) before filter_cut_loose calls into Python */
-        mp_log_python_error(s, "internal error dispatching a filter");
-    }
+    /* logged (and cleared) before filter_cut_loose calls into Python */
+    status = mp_dispatch_status(result, s, ctx->is_input
+                                ? "PythonInputFilter" : "PythonOutputFilter",
+                                ctx->handler->handler);
     filter_cut_loose(self);         /* later use raises */
     Py_DECREF(self);
-    if (result == NULL) {
-        goto done;
-    }
-    status = PyLong_AsLong(result);
-    Py_DECREF(result);
-    PyErr_Clear();
 
 done:
     mp_release_interpreter();
@@ -649,7 +642,8 @@ int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
     call.bb_in = apr_brigade_create(r->pool, f->c->bucket_alloc);
     call.keep_output = 1;
 
-    interp = mp_acquire_interpreter(mp_select_interpreter(r, conf, &handler,
+    interp = mp_acquire_interpreter(mp_select_interpreter(r, NULL, conf,
+                                                          &handler,
                                                           MP_PHASE_HANDLER),
                                     r->server);
     if (interp == NULL) {

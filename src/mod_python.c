@@ -551,14 +551,19 @@ mp_request_state *mp_request_state_get(request_rec *r)
     return state;
 }
 
-/* The interpreter name for handler h (manual 4.1 and 5.4.4-5.4.6). */
-const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
-                                  const mp_handler *h, int phase)
+/* The one place that names the interpreter a handler runs in (manual 4.1
+ * and 5.4.4-5.4.6): for request r, or, r NULL, for a connection handler
+ * or a filter of connection-level data of server s.  PythonInterpreter
+ * wins; then PythonInterpPerDirectory and PythonInterpPerDirective (which
+ * need a request); else the server's name. */
+const char *mp_select_interpreter(request_rec *r, server_rec *s,
+                                  mp_dir_config *conf, const mp_handler *h,
+                                  int phase)
 {
     if (conf->interpreter != NULL) {
         return conf->interpreter;
     }
-    if (conf->interp_per_directory > 0) {
+    if (r != NULL && conf->interp_per_directory > 0) {
         if (phase <= MP_PHASE_TRANS || r->filename == NULL) {
             return MP_MAIN_INTERPRETER;
         }
@@ -569,11 +574,13 @@ const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
         }
         return ap_make_dirstr_parent(r->pool, r->filename);
     }
-    if (conf->interp_per_directive > 0 && h->directory != NULL) {
+    if (r != NULL && conf->interp_per_directive > 0 && h->directory != NULL) {
         return h->directory;
     }
-    return r->server->server_hostname ? r->server->server_hostname
-                                      : MP_MAIN_INTERPRETER;
+    if (r != NULL) {
+        s = r->server;
+    }
+    return s->server_hostname ? s->server_hostname : MP_MAIN_INTERPRETER;
 }
 
 /* The extension of r->filename as "| .ext" lists name it (mod_python
@@ -705,6 +712,31 @@ static const mp_handler *next_handler(request_rec *r, mp_dir_config *conf,
 static void release_objects_early(request_rec *r, mp_dir_config *conf,
                                   mp_request_state *state, mp_interp *interp);
 
+long mp_dispatch_status(PyObject *result, server_rec *s, const char *phase,
+                        const char *handler)
+{
+    long status;
+
+    if (result == NULL) {
+        char context[512];
+
+        apr_snprintf(context, sizeof(context), "MP00003: internal error "
+                     "dispatching %s %s", phase, handler);
+        mp_log_python_error(s, context);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    status = PyLong_CheckExact(result) ? PyLong_AsLong(result) : -1;
+    if (!PyLong_CheckExact(result) || (status == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: MP00004: the "
+                     "dispatcher of %s %s returned %s, not a status", phase,
+                     handler, Py_TYPE(result)->tp_name);
+        status = HTTP_INTERNAL_SERVER_ERROR;
+    }
+    Py_DECREF(result);
+    return status;
+}
+
 /* Is h one of the configured handlers of phase (not one added by
  * req.add_handler(), which lives in the request's memory)? */
 static int configured_handler(const mp_dir_config *conf, const mp_handler *h,
@@ -721,7 +753,7 @@ static int call_handler(request_rec *r, mp_request_state *state,
                         mp_dir_config *conf, const mp_handler *h, int phase,
                         const mp_handler_cursor *cursor)
 {
-    const char *name = mp_select_interpreter(r, conf, h, phase);
+    const char *name = mp_select_interpreter(r, NULL, conf, h, phase);
     mp_interp *interp;
     PyObject *req, *result = NULL;
     long status = HTTP_INTERNAL_SERVER_ERROR;
@@ -753,20 +785,8 @@ static int call_handler(request_rec *r, mp_request_state *state,
         result = mp_dispatch_args_call(interp->dispatch, req,
                                        interp->phase_objs[phase_index], h,
                                        flags, conf->python_path);
-        if (result == NULL) {
-            mp_log_python_error(r->server, apr_psprintf(r->pool,
-                "internal error dispatching %s %s",
-                mp_phase_directives[phase], h->handler));
-            status = HTTP_INTERNAL_SERVER_ERROR;
-            goto done;
-        }
-        status = PyLong_AsLong(result);
-        if (status == -1 && PyErr_Occurred()) {
-            mp_log_python_error(r->server,
-                                "apache._dispatch returned a non-int");
-            status = HTTP_INTERNAL_SERVER_ERROR;
-        }
-        Py_DECREF(result);
+        status = mp_dispatch_status(result, r->server,
+                                    mp_phase_directives[phase], h->handler);
     }
     if (phase == MP_PHASE_HANDLER) {
         mp_handler_cursor peek = *cursor;

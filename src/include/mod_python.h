@@ -230,9 +230,17 @@ int mp_request_finish_response(mp_request_state *state);
 /* The request object of interp for the request of state (borrowed; GIL). */
 PyObject *mp_request_object(mp_request_state *state, mp_interp *interp);
 
-/* The interpreter name for handler h in phase (manual 4.1). */
-const char *mp_select_interpreter(request_rec *r, mp_dir_config *conf,
-                                  const mp_handler *h, int phase);
+/* The interpreter name for handler h in phase (manual 4.1), for request
+ * r, or (r NULL) for a connection handler or filter of server s. */
+const char *mp_select_interpreter(request_rec *r, server_rec *s,
+                                  mp_dir_config *conf, const mp_handler *h,
+                                  int phase);
+
+/* The status a dispatcher's result gives (a new reference, consumed):
+ * NULL (an internal error) or not an int is logged against s, naming the
+ * phase (directive) and handler, and gives 500.  GIL held. */
+long mp_dispatch_status(PyObject *result, server_rec *s, const char *phase,
+                        const char *handler);
 
 /* Flags for apache._dispatch*: */
 #define MP_FLAG_DEBUG      1
