@@ -64,16 +64,6 @@ static void conn_dealloc(mp_conn *self)
     PyObject_Free(self);
 }
 
-static PyObject *sockaddr_tuple(apr_sockaddr_t *sa)
-{
-    char *ip = NULL;
-
-    if (sa == NULL || apr_sockaddr_ip_get(&ip, sa) != APR_SUCCESS) {
-        Py_RETURN_NONE;
-    }
-    return Py_BuildValue("(Ni)", mp_str(ip), (int)sa->port);
-}
-
 typedef enum {
     C_REMOTE_IP, C_REMOTE_ADDR, C_LOCAL_IP, C_LOCAL_ADDR, C_LOCAL_HOST,
     C_REMOTE_HOST, C_REMOTE_LOGNAME, C_KEEPALIVE, C_ABORTED, C_KEEPALIVES,
@@ -89,9 +79,9 @@ static PyObject *conn_get(mp_conn *self, void *closure)
     }
     switch ((conn_member)(apr_uintptr_t)closure) {
     case C_REMOTE_IP:      return mp_str(c->client_ip);
-    case C_REMOTE_ADDR:    return sockaddr_tuple(c->client_addr);
+    case C_REMOTE_ADDR:    return mp_sockaddr_tuple(c->client_addr);
     case C_LOCAL_IP:       return mp_str(c->local_ip);
-    case C_LOCAL_ADDR:     return sockaddr_tuple(c->local_addr);
+    case C_LOCAL_ADDR:     return mp_sockaddr_tuple(c->local_addr);
     case C_LOCAL_HOST:     return mp_str(c->local_host);
     case C_REMOTE_HOST:    return mp_str(c->remote_host);
     case C_REMOTE_LOGNAME: return mp_str(c->remote_logname);

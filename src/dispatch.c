@@ -68,7 +68,8 @@ static mp_prepared *cache_find(mp_handler_cache *cache, const mp_handler *h,
     if (cache == NULL) {
         return NULL;
     }
-    for (i = slot_of(h, phase, cache->size);; i = (i + 1) & (cache->size - 1)) {
+    for (i = slot_of(h, phase, cache->size);;
+         i = (i + 1) & (cache->size - 1)) {
         mp_prepared *slot = &cache->slots[i];
 
         if (slot->h == NULL) {

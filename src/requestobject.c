@@ -440,23 +440,6 @@ static PyObject *get_main(mp_request *self, void *closure)
     return r ? related_request(self, r->main) : NULL;
 }
 
-/* A tuple of the strings of an array of char * (NULL: empty). */
-static PyObject *string_array_tuple(const apr_array_header_t *list)
-{
-    PyObject *tuple = PyTuple_New(list ? list->nelts : 0);
-    int i;
-
-    for (i = 0; tuple && list && i < list->nelts; i++) {
-        PyObject *s = mp_str(APR_ARRAY_IDX(list, i, const char *));
-        if (s == NULL) {
-            Py_CLEAR(tuple);
-            break;
-        }
-        PyTuple_SET_ITEM(tuple, i, s);
-    }
-    return tuple;
-}
-
 static PyObject *get_allowed_methods(mp_request *self, void *closure)
 {
     request_rec *r = req_rec(self);
@@ -465,7 +448,7 @@ static PyObject *get_allowed_methods(mp_request *self, void *closure)
     if (r == NULL) {
         return NULL;
     }
-    return string_array_tuple(r->allowed_methods
+    return mp_str_tuple(r->allowed_methods
                               ? r->allowed_methods->method_list : NULL);
 }
 
@@ -516,7 +499,7 @@ static PyObject *get_allowed_xmethods(mp_request *self, void *closure)
     request_rec *r = req_rec(self);
 
     (void)closure;
-    return r ? string_array_tuple(r->allowed_xmethods) : NULL;
+    return r ? mp_str_tuple(r->allowed_xmethods) : NULL;
 }
 
 static PyObject *get_content_languages(mp_request *self, void *closure)
@@ -524,7 +507,7 @@ static PyObject *get_content_languages(mp_request *self, void *closure)
     request_rec *r = req_rec(self);
 
     (void)closure;
-    return r ? string_array_tuple(r->content_languages) : NULL;
+    return r ? mp_str_tuple(r->content_languages) : NULL;
 }
 
 static int set_content_languages(mp_request *self, PyObject *value,
@@ -571,17 +554,12 @@ static int set_content_languages(mp_request *self, PyObject *value,
 static PyObject *get_useragent_addr(mp_request *self, void *closure)
 {
     request_rec *r = req_rec(self);
-    char *ip = NULL;
 
     (void)closure;
     if (r == NULL) {
         return NULL;
     }
-    if (r->useragent_addr == NULL
-        || apr_sockaddr_ip_get(&ip, r->useragent_addr) != APR_SUCCESS) {
-        Py_RETURN_NONE;
-    }
-    return Py_BuildValue("(Ni)", mp_str(ip), (int)r->useragent_addr->port);
+    return mp_sockaddr_tuple(r->useragent_addr);
 }
 
 /* req.user.  In the authentication phase, before the handler has called
@@ -1160,32 +1138,32 @@ static PyObject *request_get_basic_auth_pw(mp_request *self, PyObject *unused)
     return decode_credential(pw);
 }
 
-static PyObject *request_get_options(mp_request *self, PyObject *unused)
+/* req.get_options() (options != 0) and req.get_config(): a copy of a
+ * table of the directory's configuration. */
+static PyObject *dir_config_table(mp_request *self, int options)
 {
     request_rec *r = req_rec(self);
     mp_dir_config *conf;
 
-    (void)unused;
     if (r == NULL) {
         return NULL;
     }
     conf = ap_get_module_config(r->per_dir_config, &python_module);
-    return mp_table_wrap(mp_visible_options(r->pool, conf->options), r->pool,
-                         (PyObject *)self);
+    return mp_table_wrap(options ? mp_visible_options(r->pool, conf->options)
+                                 : apr_table_copy(r->pool, conf->directives),
+                         r->pool, (PyObject *)self);
+}
+
+static PyObject *request_get_options(mp_request *self, PyObject *unused)
+{
+    (void)unused;
+    return dir_config_table(self, 1);
 }
 
 static PyObject *request_get_config(mp_request *self, PyObject *unused)
 {
-    request_rec *r = req_rec(self);
-    mp_dir_config *conf;
-
     (void)unused;
-    if (r == NULL) {
-        return NULL;
-    }
-    conf = ap_get_module_config(r->per_dir_config, &python_module);
-    return mp_table_wrap(apr_table_copy(r->pool, conf->directives), r->pool,
-                         (PyObject *)self);
+    return dir_config_table(self, 0);
 }
 
 /* The directory given to req.add_handler(), as 3.5 keeps it: the real
@@ -1311,25 +1289,32 @@ static PyObject *request_log_error(mp_request *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static PyObject *request_add_common_vars(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
-
-    (void)unused;
-    if (r == NULL) {
-        return NULL;
+/* Methods that only call an httpd function on the request: req.NAME()
+ * calls APFN(r) and returns None, or CONVERT(APFN(r)). */
+#define MP_REQUEST_CALL(name, apfn)                                     \
+    static PyObject *name(mp_request *self, PyObject *unused)           \
+    {                                                                   \
+        request_rec *r = req_rec(self);                                 \
+                                                                        \
+        (void)unused;                                                   \
+        if (r == NULL) {                                                \
+            return NULL;                                                \
+        }                                                               \
+        apfn(r);                                                        \
+        Py_RETURN_NONE;                                                 \
     }
-    ap_add_common_vars(r);
-    Py_RETURN_NONE;
-}
+#define MP_REQUEST_VALUE(name, apfn, convert)                           \
+    static PyObject *name(mp_request *self, PyObject *unused)           \
+    {                                                                   \
+        request_rec *r = req_rec(self);                                 \
+                                                                        \
+        (void)unused;                                                   \
+        return r ? convert(apfn(r)) : NULL;                             \
+    }
 
-static PyObject *request_document_root(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
+MP_REQUEST_CALL(request_add_common_vars, ap_add_common_vars)
 
-    (void)unused;
-    return r ? mp_str(ap_document_root(r)) : NULL;
-}
+MP_REQUEST_VALUE(request_document_root, ap_document_root, mp_str)
 
 /* internal_redirect(uri, as_get=False).  as_get does what mod_cgi does for
  * a script's local redirect (a Location: /path without Status): the rest of
@@ -1455,24 +1440,6 @@ static PyObject *request_construct_url(mp_request *self, PyObject *arg)
 
 /* ------------------------------------------------- 3.x additions */
 
-/* OSError(code, message, filename) for an APR status. */
-static PyObject *apr_os_error(apr_status_t rv, const char *what,
-                              PyObject *filename)
-{
-    char reason[120], message[200];
-    PyObject *exc;
-
-    apr_strerror(rv, reason, sizeof(reason));
-    apr_snprintf(message, sizeof(message), "%s: %s", what, reason);
-    exc = PyObject_CallFunction(PyExc_OSError, "isO", (int)rv, message,
-                                filename ? filename : Py_None);
-    if (exc != NULL) {
-        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-        Py_DECREF(exc);
-    }
-    return NULL;
-}
-
 /* sendfile(path[, offset, len]): send (part of) a file with the core's
  * file buckets (sendfile(2) where Apache allows it); returns the count. */
 static PyObject *request_sendfile(mp_request *self, PyObject *args,
@@ -1509,11 +1476,12 @@ static PyObject *request_sendfile(mp_request *self, PyObject *args,
     }
     Py_END_ALLOW_THREADS
     if (rv != APR_SUCCESS) {
-        return apr_os_error(rv, "sendfile: cannot open the file", path);
+        return mp_apr_os_error(rv, "sendfile: cannot open the file", path);
     }
     if (finfo.filetype != APR_REG) {
         apr_file_close(fd);
-        return apr_os_error(APR_EINVAL, "sendfile: not a regular file", path);
+        return mp_apr_os_error(APR_EINVAL, "sendfile: not a regular file",
+                               path);
     }
     if (offset > finfo.size) {
         offset = finfo.size;
@@ -1534,8 +1502,8 @@ static PyObject *request_sendfile(mp_request *self, PyObject *args,
          : ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)len, &sent);
     Py_END_ALLOW_THREADS
     if (rv != APR_SUCCESS) {
-        return apr_os_error(rv, "sendfile: sending failed (client closed "
-                            "the connection?)", path);
+        return mp_apr_os_error(rv, "sendfile: sending failed (client "
+                               "closed the connection?)", path);
     }
     return PyLong_FromSize_t(sent);
 }
@@ -1607,21 +1575,9 @@ static PyObject *request_discard_request_body(mp_request *self,
     return PyLong_FromLong(rc);
 }
 
-static PyObject *request_auth_name(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
+MP_REQUEST_VALUE(request_auth_name, ap_auth_name, mp_str)
 
-    (void)unused;
-    return r ? mp_str(ap_auth_name(r)) : NULL;
-}
-
-static PyObject *request_auth_type(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
-
-    (void)unused;
-    return r ? mp_str(ap_auth_type(r)) : NULL;
-}
+MP_REQUEST_VALUE(request_auth_type, ap_auth_type, mp_str)
 
 /* Copy the WWW-Authenticate challenges of a refused subrequest to r, so a
  * 401 it decided reaches the client with its challenge. */
@@ -1682,37 +1638,12 @@ static PyObject *request_lookup_uri_access(mp_request *self, PyObject *arg)
     return Py_BuildValue("(iN)", status, filename);
 }
 
-static PyObject *request_set_etag(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
+MP_REQUEST_CALL(request_set_etag, ap_set_etag)
 
-    (void)unused;
-    if (r == NULL) {
-        return NULL;
-    }
-    ap_set_etag(r);
-    Py_RETURN_NONE;
-}
+MP_REQUEST_CALL(request_set_last_modified, ap_set_last_modified)
 
-static PyObject *request_set_last_modified(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
-
-    (void)unused;
-    if (r == NULL) {
-        return NULL;
-    }
-    ap_set_last_modified(r);
-    Py_RETURN_NONE;
-}
-
-static PyObject *request_meets_conditions(mp_request *self, PyObject *unused)
-{
-    request_rec *r = req_rec(self);
-
-    (void)unused;
-    return r ? PyLong_FromLong(ap_meets_conditions(r)) : NULL;
-}
+MP_REQUEST_VALUE(request_meets_conditions, ap_meets_conditions,
+                 PyLong_FromLong)
 
 /* update_mtime(seconds): req.mtime becomes the later of the two. */
 static PyObject *request_update_mtime(mp_request *self, PyObject *arg)

@@ -49,23 +49,6 @@ static void server_dealloc(mp_server *self)
     PyObject_Free(self);
 }
 
-static PyObject *names_tuple(apr_array_header_t *names)
-{
-    PyObject *tuple;
-    int i;
-
-    tuple = PyTuple_New(names ? names->nelts : 0);
-    for (i = 0; tuple && names && i < names->nelts; i++) {
-        PyObject *s = mp_str(APR_ARRAY_IDX(names, i, const char *));
-        if (s == NULL) {
-            Py_CLEAR(tuple);
-            break;
-        }
-        PyTuple_SET_ITEM(tuple, i, s);
-    }
-    return tuple;
-}
-
 /* SendBufferSize is global and kept private by Apache 2.4: read it back
  * from the configuration tree (0: the system default). */
 static long send_buffer_size(void)
@@ -116,8 +99,8 @@ static PyObject *server_get(mp_server *self, void *closure)
     case S_KEEP_ALIVE:    return PyBool_FromLong(s->keep_alive);
     case S_PATH:          return mp_str(s->path);
     case S_PATHLEN:       return PyLong_FromLong(s->pathlen);
-    case S_NAMES:         return names_tuple(s->names);
-    case S_WILD_NAMES:    return names_tuple(s->wild_names);
+    case S_NAMES:         return mp_str_tuple(s->names);
+    case S_WILD_NAMES:    return mp_str_tuple(s->wild_names);
     case S_LIMIT_REQ_LINE: return PyLong_FromLong(s->limit_req_line);
     case S_LIMIT_REQ_FIELDSIZE: return PyLong_FromLong(s->limit_req_fieldsize);
     case S_LIMIT_REQ_FIELDS: return PyLong_FromLong(s->limit_req_fields);

@@ -330,6 +330,15 @@ PyObject *mp_str_or_empty(const char *s); /* NULL s -> "" */
 /* Body data as bytes: bytes (or another buffer) as is, str as UTF-8
  * (surrogateescape).  New reference, or NULL with TypeError set. */
 PyObject *mp_body_bytes(PyObject *data);
+/* convert.c: a tuple of the strings of an array of char * (NULL list:
+ * empty); (ip, port) of a socket address, or None; raise OSError(rv,
+ * "what: reason", filename) for an APR status (what may be NULL) and
+ * return NULL. */
+PyObject *mp_str_tuple(const apr_array_header_t *list);
+PyObject *mp_sockaddr_tuple(apr_sockaddr_t *sa);
+PyObject *mp_apr_os_error(apr_status_t rv, const char *what,
+                          PyObject *filename);
+
 /* Copy a str/bytes value into pool p; NULL + exception on error (also
  * when the value contains a NUL byte). */
 const char *mp_pstr_from_object(apr_pool_t *p, PyObject *value,
