@@ -267,7 +267,8 @@ int mp_process_connection(conn_rec *c)
     }
     conn = mp_conn_new(c, NULL);
     if (conn == NULL) {
-        mp_log_python_error(c->base_server, "cannot create the conn object");
+        mp_log_python_error(c->base_server,
+                            "MP00019: cannot create the conn object");
     }
     else {
         result = mp_dispatch_args_call(interp->dispatch_connection, conn,

@@ -294,7 +294,7 @@ static long python_status(PyObject *fn, PyObject *req, PyObject *phase,
     }
     if (result == NULL || !PyLong_CheckExact(result) || PyErr_Occurred()) {
         mp_log_python_error(r->server, apr_psprintf(r->pool,
-            "internal error handling the result of %s %s",
+            "MP00022: internal error handling the result of %s %s",
             PyUnicode_AsUTF8(phase), h->handler));
         status = HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -573,7 +573,7 @@ static int call_filter_handler(mp_filter_call *call)
     }
     self = PyObject_New(mp_filter, &mp_filter_type);
     if (self == NULL) {
-        mp_log_python_error(s, "cannot create a filter object");
+        mp_log_python_error(s, "MP00020: cannot create a filter object");
         goto done;
     }
     self->call = call;
@@ -586,7 +586,7 @@ static int call_filter_handler(mp_filter_call *call)
                                                  interp))
                   : Py_NewRef(Py_None);
     if (self->req == NULL) {
-        mp_log_python_error(s, "cannot create the request object");
+        mp_log_python_error(s, "MP00015: cannot create the request object");
         self->req = Py_NewRef(Py_None);
         filter_cut_loose(self);
         Py_DECREF(self);
@@ -681,7 +681,8 @@ int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
 
 done:
     if (PyErr_Occurred()) {
-        mp_log_python_error(r->server, "internal error running <!--#python-->");
+        mp_log_python_error(r->server,
+                            "MP00021: internal error running <!--#python-->");
     }
     if (self != NULL) {
         filter_cut_loose(self);     /* later use raises */

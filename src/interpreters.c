@@ -303,7 +303,8 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
         (void)PyEval_SaveThread();
         apr_thread_mutex_unlock(create_mutex);
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "mod_python: cannot create interpreter '%s'", name);
+                     "mod_python: MP00005: cannot create interpreter '%s'",
+                     name);
         return NULL;
     }
     interp = apr_pcalloc(registry_pool, sizeof(*interp));
@@ -327,7 +328,7 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
     registry_insert(interp);
     apr_thread_mutex_unlock(create_mutex);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "mod_python: created interpreter '%s' in pid %d",
+                 "mod_python: MP00006: created interpreter '%s' in pid %d",
                  name, (int)getpid());
     return interp;
 }
@@ -338,9 +339,9 @@ static mp_interp *acquire(const char *name, server_rec *s)
     mp_interp *interp;
 
     if (registry == NULL || exiting) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: Python is %s "
-                     "in this process", exiting ? "shutting down"
-                                                : "not initialised");
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: MP00007: "
+                     "Python is %s in this process",
+                     exiting ? "shutting down" : "not initialised");
         return NULL;
     }
     interp = registry_lookup(name);
@@ -354,8 +355,8 @@ static mp_interp *acquire(const char *name, server_rec *s)
     if (interp != NULL) {
         if (enter_interpreter(interp->istate) != 0) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                         "mod_python: cannot create a thread state for "
-                         "interpreter '%s'", name);
+                         "mod_python: MP00008: cannot create a thread "
+                         "state for interpreter '%s'", name);
             return NULL;
         }
         return interp;
@@ -422,7 +423,7 @@ static void child_exit_one(mp_interp *interp, void *data)
     result = PyObject_CallMethod(apache, "_child_exit", NULL);
     if (result == NULL) {
         mp_log_python_error(main_server, apr_psprintf(registry_pool,
-            "error at child exit in interpreter '%s'", interp->name));
+            "MP00009: error at child exit in interpreter '%s'", interp->name));
     }
     Py_XDECREF(result);
     Py_DECREF(apache);
@@ -466,13 +467,15 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
         || apr_thread_mutex_create(&create_mutex, APR_THREAD_MUTEX_DEFAULT,
                                    registry_pool) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     "mod_python: cannot allocate the interpreter registry");
+                     "mod_python: MP00010: cannot allocate the interpreter "
+                     "registry");
         return -1;
     }
 
     if (PyImport_AppendInittab("_apache", mp_init_apache_module) != 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     "mod_python: cannot register the _apache module");
+                     "mod_python: MP00011: cannot register the _apache "
+                     "module");
         return -1;
     }
 
@@ -501,7 +504,8 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
 
     main_istate = PyInterpreterState_Main();
     if (remember_thread_state(main_istate, PyThreadState_Get()) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_python: out of memory");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "mod_python: MP00012: out of memory");
         (void)PyEval_SaveThread();
         return -1;
     }
@@ -518,14 +522,14 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
 
     apr_pool_cleanup_register(pchild, NULL, child_exit, apr_pool_cleanup_null);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "mod_python: Python %s started in pid %d in %" APR_TIME_T_FMT
-                 " us", Py_GetVersion(), (int)getpid(),
+                 "mod_python: MP00013: Python %s started in pid %d in %"
+                 APR_TIME_T_FMT " us", Py_GetVersion(), (int)getpid(),
                  apr_time_now() - started);
     return 0;
 
 error:
     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                 "mod_python: cannot start Python (%s): %s",
+                 "mod_python: MP00014: cannot start Python (%s): %s",
                  MP_PYTHON_EXECUTABLE,
                  status.err_msg ? status.err_msg : "unknown error");
     PyConfig_Clear(&config);

@@ -765,7 +765,8 @@ static int call_handler(request_rec *r, mp_request_state *state,
     }
     req = mp_request_object(state, interp);
     if (req == NULL) {
-        mp_log_python_error(r->server, "cannot create the request object");
+        mp_log_python_error(r->server,
+                            "MP00015: cannot create the request object");
         goto done;
     }
     phase_index = strcmp(h->directive, "PythonInitHandler") == 0
@@ -804,8 +805,8 @@ done:
     if ((content_done && (status == OK || status == DONE)
          ? mp_request_finish_response(state)
          : mp_request_write_buffered(state)) < 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "mod_python: writing "
-                      "the response failed (client gone?)");
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "mod_python: MP00016: "
+                      "writing the response failed (client gone?)");
     }
     return (int)status;
 }
@@ -948,7 +949,8 @@ static void run_registered_cleanups(mp_request_state *state)
             result = PyObject_CallOneArg(link->interp->run_cleanups,
                                          link->request);
             if (result == NULL) {
-                mp_log_python_error(state->r->server, "error in cleanups");
+                mp_log_python_error(state->r->server,
+                                    "MP00017: error in cleanups");
             }
             Py_XDECREF(result);
             mp_release_interpreter();
@@ -1047,7 +1049,7 @@ static void run_imports(server_rec *main_server)
                                            imp->module, python_path);
             if (result == NULL) {
                 mp_log_python_error(s, apr_psprintf(s->process->pool,
-                    "PythonImport %s %s failed", imp->module,
+                    "MP00018: PythonImport %s %s failed", imp->module,
                     imp->interpreter));
             }
             Py_XDECREF(result);

@@ -45,7 +45,7 @@ static apr_status_t handle_python_element(include_ctx_t *ctx, ap_filter_t *f,
         return APR_SUCCESS;         /* inside a false #if branch */
     }
     if (ctx->flags & SSI_FLAG_NO_EXEC) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: MP00023: "
                       "<!--#python--> refused in %s: Options IncludesNOEXEC "
                       "forbids running code in this page", file);
         return element_error(ctx, f, bb);
@@ -56,19 +56,19 @@ static apr_status_t handle_python_element(include_ctx_t *ctx, ap_filter_t *f,
             break;
         }
         if (strcmp(tag, "exec") != 0 && strcmp(tag, "eval") != 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: "
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: MP00024: "
                           "<!--#python--> in %s: unknown parameter '%s' "
                           "(expected exec or eval)", file, tag);
             return element_error(ctx, f, bb);
         }
         if (tag_kind != NULL) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: "
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: MP00025: "
                           "<!--#python--> in %s: more than one exec/eval",
                           file);
             return element_error(ctx, f, bb);
         }
         if (value == NULL || *value == '\0') {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: "
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: MP00026: "
                           "<!--#python--> in %s: empty %s", file, tag);
             return element_error(ctx, f, bb);
         }
@@ -76,7 +76,7 @@ static apr_status_t handle_python_element(include_ctx_t *ctx, ap_filter_t *f,
         code = value;
     }
     if (tag_kind == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_python: MP00027: "
                       "<!--#python--> in %s: needs exec=\"...\" or "
                       "eval=\"...\"", file);
         return element_error(ctx, f, bb);

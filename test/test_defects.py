@@ -65,3 +65,38 @@ def test_every_log_error_takes_any_str_and_bytes(httpd):
                        b"nul\\\\x00after"):
             line = ("%s-%s " % (name, marker)).encode() + logged
             assert line in text, line
+
+
+def test_every_c_log_message_has_a_number_listed_in_the_doc():
+    """Issue 16: every message the C module writes to the error log carries
+    a stable MPnnnnn number, and Doc/troubleshooting.rst lists it.  Read
+    from the source (a message added without a number fails here)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    doc = (root / "Doc" / "troubleshooting.rst").read_text()
+    unnumbered, undocumented = [], []
+    for source in sorted((root / "src").glob("*.c")):
+        text = source.read_text()
+        # the first string literal of each logging call, adjacent literals
+        # joined (a message may be split over lines)
+        for call in re.finditer(
+                r'(ap_log_[rc]?error|mp_log_python_error)\((.*?)\);',
+                text, re.S):
+            literals = re.findall(r'"((?:[^"\\]|\\.)*)"', call.group(2))
+            message = "".join(literals)
+            if call.group(1) == "mp_log_python_error":
+                if not literals:
+                    continue         # a context built by the caller
+            elif not message.startswith("mod_python: ") \
+                    or message == "mod_python: %s":
+                # a handler's own text (log_error), or the lines of
+                # mp_log_python_error (its caller's context is numbered)
+                continue
+            number = re.search(r"MP\d{5}", message)
+            if number is None:
+                unnumbered.append("%s: %s" % (source.name, message[:60]))
+            elif "``%s``" % number.group() not in doc:
+                undocumented.append(number.group())
+    assert unnumbered == []
+    assert undocumented == []
