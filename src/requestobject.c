@@ -1289,6 +1289,66 @@ static PyObject *request_log_error(mp_request *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* req.add_output_filter(name) ... req.register_input_filter(name,
+ * handler[, dir]); the filter side is filterobject.c's. */
+static PyObject *request_filter_method(mp_request *self, PyObject *args,
+                                       int is_input, int do_register)
+{
+    request_rec *r = req_rec(self);
+    const char *name, *handler = NULL, *dir = NULL;
+
+    if (r == NULL) {
+        return NULL;
+    }
+    if (do_register) {
+        if (!PyArg_ParseTuple(args, "ss|z", &name, &handler, &dir)) {
+            return NULL;
+        }
+        if (dir == NULL) {
+            dir = self->state->current_directory;
+        }
+        mp_filter_register_dynamic(r, self->state, name, handler, dir,
+                                   is_input);
+        Py_RETURN_NONE;
+    }
+    if (!PyArg_ParseTuple(args, "s", &name)) {
+        return NULL;
+    }
+    if (mp_filter_add(r, self->state, name, is_input) != 0) {
+        PyErr_Format(PyExc_ValueError, "no %s filter named '%s' (register it "
+                     "with Python%sFilter or req.register_%s_filter first)",
+                     is_input ? "input" : "output", name,
+                     is_input ? "Input" : "Output",
+                     is_input ? "input" : "output");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *request_add_output_filter(mp_request *self,
+                                           PyObject *args)
+{
+    return request_filter_method(self, args, 0, 0);
+}
+
+static PyObject *request_add_input_filter(mp_request *self,
+                                          PyObject *args)
+{
+    return request_filter_method(self, args, 1, 0);
+}
+
+static PyObject *request_register_output_filter(mp_request *self,
+                                                PyObject *args)
+{
+    return request_filter_method(self, args, 0, 1);
+}
+
+static PyObject *request_register_input_filter(mp_request *self,
+                                               PyObject *args)
+{
+    return request_filter_method(self, args, 1, 1);
+}
+
 /* Methods that only call an httpd function on the request: req.NAME()
  * calls APFN(r) and returns None, or CONVERT(APFN(r)). */
 #define MP_REQUEST_CALL(name, apfn)                                     \
@@ -1678,14 +1738,14 @@ static PyObject *request_add_cgi_vars(mp_request *self, PyObject *unused)
 }
 
 static PyMethodDef request_methods[] = {
-    /* filters (filterobject.c) */
-    {"add_output_filter", mp_request_add_output_filter, METH_VARARGS,
-     "add_output_filter(name): add a filter to this request's output"},
-    {"add_input_filter", mp_request_add_input_filter, METH_VARARGS,
+    /* filters (the filters themselves: filterobject.c) */
+    {"add_output_filter", (PyCFunction)request_add_output_filter,
+     METH_VARARGS, "add_output_filter(name): add a filter to this request's output"},
+    {"add_input_filter", (PyCFunction)request_add_input_filter, METH_VARARGS,
      "add_input_filter(name): add a filter to this request's input"},
-    {"register_output_filter", mp_request_register_output_filter,
+    {"register_output_filter", (PyCFunction)request_register_output_filter,
      METH_VARARGS, "register_output_filter(name, handler[, dir])"},
-    {"register_input_filter", mp_request_register_input_filter,
+    {"register_input_filter", (PyCFunction)request_register_input_filter,
      METH_VARARGS, "register_input_filter(name, handler[, dir])"},
     {"write", (PyCFunction)(void (*)(void))request_write,
      METH_FASTCALL | METH_KEYWORDS,

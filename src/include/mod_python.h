@@ -369,11 +369,6 @@ int mp_filter_register_dynamic(request_rec *r, mp_request_state *state,
                                const char *directory, int is_input);
 int mp_filter_add(request_rec *r, mp_request_state *state, const char *name,
                   int is_input);
-/* req.add_output_filter(name) etc. */
-PyObject *mp_request_add_output_filter(PyObject *req, PyObject *args);
-PyObject *mp_request_add_input_filter(PyObject *req, PyObject *args);
-PyObject *mp_request_register_output_filter(PyObject *req, PyObject *args);
-PyObject *mp_request_register_input_filter(PyObject *req, PyObject *args);
 
 /* Connection handlers (connobject.c). */
 int mp_process_connection(conn_rec *c);
