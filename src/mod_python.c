@@ -453,22 +453,38 @@ static const char *set_option(cmd_parms *cmd, void *mconfig,
     return NULL;
 }
 
+/* The checks of a server-level directive naming a handler (PythonImport,
+ * the filters, PythonConnectionHandler): outside <Directory> and the
+ * like, and text of the form expected; an error message or NULL. */
+static const char *server_handler_text(cmd_parms *cmd, const char *text,
+                                       const char *expected)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+
+    if (err != NULL) {
+        return err;
+    }
+    if (!handler_text_valid(text)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a %s (expected %s)",
+                            cmd->cmd->name, text,
+                            strcmp(cmd->cmd->name, "PythonImport") == 0
+                            ? "module name" : "handler", expected);
+    }
+    return NULL;
+}
+
 static const char *set_import(cmd_parms *cmd, void *mconfig,
                               const char *module, const char *interpreter)
 {
     mp_server_config *sconf = ap_get_module_config(cmd->server->module_config,
                                                    &python_module);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    const char *err = server_handler_text(cmd, module,
+                                          "module or module::function");
     mp_import *imp;
 
     (void)mconfig;
     if (err != NULL) {
         return err;
-    }
-    if (!handler_text_valid(module)) {
-        return apr_psprintf(cmd->pool, "PythonImport: '%s' is not a module "
-                            "name (expected module or module::function)",
-                            module);
     }
     imp = apr_array_push(sconf->imports);
     imp->module = module;
@@ -480,15 +496,11 @@ static const char *set_import(cmd_parms *cmd, void *mconfig,
 static const char *set_filter(cmd_parms *cmd, void *mconfig,
                               const char *handler, const char *name)
 {
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    const char *err = server_handler_text(cmd, handler, "module[::object]");
 
     (void)mconfig;
     if (err != NULL) {
         return err;
-    }
-    if (!handler_text_valid(handler)) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a handler (expected "
-                            "module[::object])", cmd->cmd->name, handler);
     }
     if (*name == '\0') {
         return apr_psprintf(cmd->pool, "%s needs a filter name",
@@ -503,16 +515,12 @@ static const char *set_connection_handler(cmd_parms *cmd, void *mconfig,
 {
     mp_server_config *sconf = ap_get_module_config(cmd->server->module_config,
                                                    &python_module);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    const char *err = server_handler_text(cmd, handler, "module[::object]");
     mp_handler *h;
 
     (void)mconfig;
     if (err != NULL) {
         return err;
-    }
-    if (!handler_text_valid(handler)) {
-        return apr_psprintf(cmd->pool, "PythonConnectionHandler: '%s' is not "
-                            "a handler (expected module[::object])", handler);
     }
     h = apr_pcalloc(cmd->pool, sizeof(*h));
     h->handler = handler;
