@@ -664,20 +664,17 @@ def _result(req, phase, handler, flags, result):
 
 @logbridge.bridged
 def _dispatch(req, phase, handler, directory, flags, python_path):
-    """Run one request-phase handler for the C module; returns a status."""
+    """Run one request-phase handler for the C module; returns a status.
+    (The C module's short way, src/dispatch.c, ends in the same _failed
+    and _result.)"""
     try:
         result = _call_handler(req, phase, handler, directory, flags,
                                python_path)
-        if result is _SKIP:
-            return _SKIPPED
-        return _status(req, handler, result)
-    except SERVER_RETURN as exc:
-        try:
-            return _status_from_server_return(req, exc)
-        except Exception:
-            return _report_error(req, phase, handler, flags & _FLAG_DEBUG)
-    except BaseException:
-        return _report_error(req, phase, handler, flags & _FLAG_DEBUG)
+    except BaseException as exc:
+        return _failed(req, phase, handler, flags, exc)
+    if result is _SKIP:
+        return _SKIPPED
+    return _result(req, phase, handler, flags, result)
 
 
 @logbridge.bridged
@@ -741,6 +738,19 @@ def _dispatch_include(filter, tag, code):
         return HTTP_INTERNAL_SERVER_ERROR
     finally:
         namespace["filter"] = None
+
+
+def _unfold_header_lines(lines):
+    """Header lines (bytes) with continuation lines (starting with a space
+    or tab) joined to the line before, as RFC 822 folding; for the CGI
+    handler's script headers and util's multipart part headers."""
+    unfolded = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and unfolded:
+            unfolded[-1] += b" " + line.strip()
+        else:
+            unfolded.append(line)
+    return unfolded
 
 
 def _log_exception(target, header, source="mod_python", exc=None):

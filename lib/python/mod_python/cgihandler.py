@@ -306,13 +306,8 @@ class _Response(io.RawIOBase):
     def _apply_headers(self, block):
         req = self._req
         status = location = None
-        lines = []
-        for line in block.split(b"\n"):
-            line = line.rstrip(b"\r")
-            if line[:1] in (b" ", b"\t") and lines:
-                lines[-1] += b" " + line.strip()
-            else:
-                lines.append(line)
+        lines = apache._unfold_header_lines(
+            line.rstrip(b"\r") for line in block.split(b"\n"))
         for line in lines:
             name, colon, value = line.partition(b":")
             name = name.strip().decode("latin-1")

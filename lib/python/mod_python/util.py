@@ -878,13 +878,7 @@ def _parse_part_headers(block):
     lines = block.split(b"\r\n")
     if any(b"\r" in line or b"\n" in line for line in lines):
         raise FormError("bare CR or LF in a multipart part header")
-    unfolded = []
-    for line in lines:
-        if line[:1] in (b" ", b"\t") and unfolded:
-            unfolded[-1] += b" " + line.strip()
-        else:
-            unfolded.append(line)
-    for line in unfolded:
+    for line in apache._unfold_header_lines(lines):
         name, colon, value = line.partition(b":")
         if not colon or not name.strip():
             raise FormError("malformed multipart part header line %r"
