@@ -223,16 +223,13 @@ def main(argv=None):
         rows = dict(run.ROWS)
         rows.update({name: (path, config, arguments) for name,
                      (path, config, _, arguments) in run.OPTIONAL_ROWS.items()})
+        collect = None if args.collect in (None, "all") else args.collect
         for name in args.row:
             path, config, *rest = rows[name]
-            arguments = dict(rest[0]) if rest else {}
-            arguments.setdefault("extra_pythonpath", ["."])
-            body = "MaxKeepAliveRequests 0\nKeepAliveTimeout 120\n" \
-                + config("prefork")
-            few = instructions(tree, path, 100, body, **arguments)
-            many = instructions(tree, path, 1100, body, **arguments)
+            arguments = dict(rest[-1]) if rest else {}
             print("%-16s %-20s %7.1fk instructions/request"
-                  % (name, path, (many - few) / 1000 / 1000))
+                  % (name, path, per_request(tree, path, config("prefork"),
+                                             arguments, collect) / 1000))
     config = CONFIG.replace("mod_python.publisher", args.handler)
     for url in args.urls:
         few = instructions(tree, url, 100, config)

@@ -410,12 +410,15 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                 for name, (path, _, _) in rows.items():
                     pids = servers[name].child_pids()
                     before = cpu_ticks(pids)
+                    switches = context_switches(pids)
                     rps, p99, errors = run_wrk(servers[name].url(path),
                                                connections, duration)
                     runs[(name, connections)].append(
                         (rps, p99, errors,
                          cpu_us_per_request(cpu_ticks(pids) - before,
-                                            rps * duration)))
+                                            rps * duration),
+                         (context_switches(pids) - switches)
+                         / (rps * duration) if rps else None))
         results = {}
         for name, (path, _, _) in rows.items():
             per_load = {}
@@ -429,7 +432,8 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                     median([run[1] for run in mine]),
                     sum(run[2] for run in mine),
                     median([run[3] for run in mine]),
-                    [run[0] for run in mine])
+                    [run[0] for run in mine],
+                    median([run[4] for run in mine]))
             if name in OUT_OF_PROCESS:
                 results[name] = (per_load, 0, [])
             else:
@@ -450,6 +454,26 @@ def cpu_us_per_request(ticks, requests):
     if requests <= 0:
         return None
     return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / requests
+
+
+def context_switches(pids):
+    """Context switches (voluntary and not) of all threads of pids."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/status" % (pid, task)) as status:
+                    for line in status:
+                        if line.startswith(("voluntary_ctxt_switches:",
+                                            "nonvoluntary_ctxt_switches:")):
+                            total += int(line.split()[1])
+            except (OSError, ValueError):
+                pass
+    return total
 
 
 def cpu_ticks(pids):
@@ -492,19 +516,22 @@ def bench_first_request(mpm, rounds):
 
 
 def format_table(table, loads):
-    lines = ["%-8s %-5s %-16s %10s %7s %9s %7s %8s" % (
+    lines = ["%-8s %-5s %-19s %10s %7s %9s %7s %8s %6s" % (
         "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors",
-        "cpu us")]
+        "cpu us", "cs/req")]
     for mpm, rows in table.items():
         for connections in loads:
             for name, (results, _, _) in rows.items():
-                rps, ratio, p99, errors, cpu, _ = results[connections]
-                lines.append("%-8s %-5d %-16s %10.0f %7s %9s %7d %8s" % (
+                rps, ratio, p99, errors, cpu, _, switches = \
+                    results[connections]
+                lines.append("%-8s %-5d %-19s %10.0f %7s %9s %7d %8s %6s" % (
                     mpm, connections, name, rps,
                     "%.2f" % ratio if ratio else "-",
                     "%.2f" % p99 if p99 is not None else "-", errors,
                     "%.0f" % cpu if cpu and name not in OUT_OF_PROCESS
-                    else "-"))
+                    else "-",
+                    "%.2f" % switches if switches is not None
+                    and name not in OUT_OF_PROCESS else "-"))
     return "\n".join(lines)
 
 
