@@ -27,6 +27,7 @@ the WSGI hello world under mod_python.wsgi and under mod_wsgi).
 import argparse
 import concurrent.futures
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +35,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+KEEP = None     # --keep: where the callgrind.out files are copied
 
 CONFIG = """
 MaxKeepAliveRequests 0
@@ -89,6 +91,10 @@ def instructions(tree, path, requests, config=CONFIG, collect=None,
     finally:
         process.terminate()
         process.wait()
+    if KEEP:
+        KEEP.mkdir(parents=True, exist_ok=True)
+        shutil.copy(out, KEEP / ("callgrind.out.%s.%d" % (
+            path.strip("/").replace("/", "_") or "root", requests)))
     total = 0
     for line in out.read_text().splitlines():
         if line.startswith(("summary:", "totals:")):
@@ -210,8 +216,13 @@ def main(argv=None):
                         "ap_process_request; 'all': the whole process)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="--table: rows measured at once")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="copy the callgrind.out files into this "
+                        "directory (for callgrind_annotate)")
     parser.add_argument("urls", nargs="*")
     args = parser.parse_args(argv)
+    global KEEP
+    KEEP = args.keep
     tree = args.tree.resolve()
     if args.table:
         collect = args.collect or "ap_process_request"

@@ -180,12 +180,16 @@ ROWS = {
     PythonAutoReload Off
 </Location>
 """),
-    "psp-handler": ("/table", lambda mpm: """
-<Location /table>
-    SetHandler mod_python
-    PythonHandler table
-    PythonAutoReload Off
-</Location>
+    # configured as the psp row (a <Files> of the directory, a URL that
+    # maps to a file), so the two differ only in what mod_python does
+    "psp-handler": ("/table.py", lambda mpm: """
+<Directory {htdocs}>
+    <Files table.py>
+        SetHandler mod_python
+        PythonHandler table
+        PythonAutoReload Off
+    </Files>
+</Directory>
 """),
     # the default configuration of mod_python.wsgi (PythonAutoReload On)
     "wsgi": ("/wsgi-hello/", lambda mpm: """
