@@ -25,7 +25,9 @@ the WSGI hello world under mod_python.wsgi and under mod_wsgi).
 """
 
 import argparse
+import concurrent.futures
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,6 +35,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+KEEP = None     # --keep: where the callgrind.out files are copied
 
 CONFIG = """
 MaxKeepAliveRequests 0
@@ -44,21 +47,36 @@ KeepAliveTimeout 120
 """
 
 
-def instructions(tree, path, requests, config=CONFIG, **httpd_arguments):
-    """Total instructions of a server -X that answered requests of path."""
+def instructions(tree, path, requests, config=CONFIG, collect=None,
+                 **httpd_arguments):
+    """Total instructions of a server -X that answered requests of path
+    (with collect, a function name: only those made inside it)."""
     sys.path.insert(0, str(tree / "test"))
     import harness
     harness.REPO = tree
     server = harness.Httpd("prefork", config, htdocs=tree / "bench" / "site",
                            name="mp-callgrind", **httpd_arguments)
+    sys.path.insert(0, str(HERE))
+    import run
+    run.copy_alternatives(server)
     out = server.tmp / "callgrind.out"
     # the child writes it after switching to the unprivileged User
     out.touch()
     os.chmod(out, 0o666)
+    command = ["valgrind", "--tool=callgrind",
+               "--callgrind-out-file=%s" % out]
+    if collect:
+        command.append("--toggle-collect=%s" % collect)
+    environment = server.environment()
+    # the same dict layouts (and so instructions) in every run
+    environment["PYTHONHASHSEED"] = "0"
+    # Debian's apache2ctl PATH, as bench/run.py gives its servers: mod_python
+    # 3.5 finds its Python through PATH (a pyenv python3 first breaks it)
+    environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
+        "/usr/bin:/sbin:/bin"
     process = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out,
-         server.binary, "-X", "-f", str(server.conf)],
-        env=server.environment(), stdout=subprocess.DEVNULL,
+        command + [server.binary, "-X", "-f", str(server.conf)],
+        env=environment, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     try:
         sock = connect(server.port)
@@ -73,6 +91,10 @@ def instructions(tree, path, requests, config=CONFIG, **httpd_arguments):
     finally:
         process.terminate()
         process.wait()
+    if KEEP:
+        KEEP.mkdir(parents=True, exist_ok=True)
+        shutil.copy(out, KEEP / ("callgrind.out.%s.%d" % (
+            path.strip("/").replace("/", "_") or "root", requests)))
     total = 0
     for line in out.read_text().splitlines():
         if line.startswith(("summary:", "totals:")):
@@ -81,6 +103,65 @@ def instructions(tree, path, requests, config=CONFIG, **httpd_arguments):
     if not total:
         raise SystemExit("callgrind wrote no totals to %s" % out)
     return total
+
+
+# --table: the rows of issue 20's table, label -> (path, configuration,
+# Httpd arguments): bench/run.py's rows (PythonAutoReload Off), 3.5's with
+# the same configuration under the package scripts/bench.sh unpacks.
+def table_rows():
+    sys.path.insert(0, str(HERE))
+    import run
+
+    def row(name):
+        if name in run.ROWS:
+            path, config = run.ROWS[name]
+            return path, config("prefork"), {}
+        path, config, available, arguments = run.OPTIONAL_ROWS[name]
+        return (path, config("prefork"), arguments) if available() else None
+
+    return [
+        ("static file, 6 bytes (Apache alone)",
+         ("/hello.txt", "", {"with_mod_python": False})),
+        ("3.5 hello, req.write(\"Hello!\") (flushes)",
+         row("mp3.5-handler-flush")),
+        ("3.5 hello, req.write(b\"Hello!\", 0)", row("mp3.5-handler")),
+        ("ours hello, req.write(\"Hello!\") (flushes)", row("handler-flush")),
+        ("ours hello, req.write(b\"Hello!\", 0)", row("handler")),
+        ("ours publisher hello (/pub.py/hello)", row("publisher")),
+        ("ours handler raising SERVER_RETURN(OK)", row("server-return")),
+    ]
+
+
+def per_request(tree, path, config, arguments, collect):
+    """(1,100 requests - 100 requests) / 1,000, in instructions."""
+    arguments = dict(arguments)
+    arguments.setdefault("extra_pythonpath", ["."])
+    body = "MaxKeepAliveRequests 0\nKeepAliveTimeout 120\n" + config
+    few = instructions(tree, path, 100, body, collect, **arguments)
+    many = instructions(tree, path, 1100, body, collect, **arguments)
+    return (many - few) / 1000
+
+
+def table(tree, collect, jobs):
+    rows = table_rows()
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(per_request, tree, *row, collect)
+                   if row else None for _, row in rows]
+        results = [future.result() if future else None
+                   for future in futures]
+    static = results[0]
+    print("instructions per request %s, apache2 -X (prefork), keep-alive, "
+          "(1,100 - 100 requests) / 1,000; %s"
+          % ("inside %s" % collect if collect else "in the whole process",
+             tree))
+    print("%-44s %10s %12s" % ("request", "instr.", "over static"))
+    for (label, row), result in zip(rows, results):
+        if result is None:
+            print("%-44s %10s %12s" % (label, "-", "(not unpacked: "
+                                       "scripts/bench.sh)"))
+            continue
+        print("%-44s %9.1fk %11.1fk" % (label, result / 1000,
+                                        (result - static) / 1000))
 
 
 def connect(port, timeout=120):
@@ -126,25 +207,40 @@ def main(argv=None):
                         "mod_python.psp or table (bench/site/table.py)")
     parser.add_argument("--row", action="append", default=[],
                         help="a row of bench/run.py (repeatable)")
+    parser.add_argument("--table", action="store_true",
+                        help="instructions per request inside "
+                        "ap_process_request of static, 3.5's and our "
+                        "hello handlers, our publisher and SERVER_RETURN")
+    parser.add_argument("--collect", default=None,
+                        help="count only inside this function (--table: "
+                        "ap_process_request; 'all': the whole process)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="--table: rows measured at once")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="copy the callgrind.out files into this "
+                        "directory (for callgrind_annotate)")
     parser.add_argument("urls", nargs="*")
     args = parser.parse_args(argv)
+    global KEEP
+    KEEP = args.keep
     tree = args.tree.resolve()
+    if args.table:
+        collect = args.collect or "ap_process_request"
+        table(tree, None if collect == "all" else collect, args.jobs)
+        return 0
     if args.row:
         sys.path.insert(0, str(HERE))
         import run
         rows = dict(run.ROWS)
         rows.update({name: (path, config, arguments) for name,
                      (path, config, _, arguments) in run.OPTIONAL_ROWS.items()})
+        collect = None if args.collect in (None, "all") else args.collect
         for name in args.row:
             path, config, *rest = rows[name]
-            arguments = dict(rest[0]) if rest else {}
-            arguments.setdefault("extra_pythonpath", ["."])
-            body = "MaxKeepAliveRequests 0\nKeepAliveTimeout 120\n" \
-                + config("prefork")
-            few = instructions(tree, path, 100, body, **arguments)
-            many = instructions(tree, path, 1100, body, **arguments)
+            arguments = dict(rest[-1]) if rest else {}
             print("%-16s %-20s %7.1fk instructions/request"
-                  % (name, path, (many - few) / 1000 / 1000))
+                  % (name, path, per_request(tree, path, config("prefork"),
+                                             arguments, collect) / 1000))
     config = CONFIG.replace("mod_python.publisher", args.handler)
     for url in args.urls:
         few = instructions(tree, url, 100, config)

@@ -21,11 +21,17 @@ it starts private httpd instances on 127.0.0.1 and runs wrk against:
               configured as the manual says (PythonAutoReload On)
   flask       a Flask hello page (flask_hello.py) the same way
 
+  server-return  a handler that writes the body, then raises
+              apache.SERVER_RETURN(apache.OK)
+
 and, when available, Debian's mod_wsgi (rows mod_wsgi and mod_wsgi-flask:
 the same two files under WSGIScriptAlias, embedded mode, defaults) and
-mod_python 3.5 (rows mp3.5-handler, mp3.5-publisher, mp3.5-cgihandler,
-mp3.5-psp: the same files under the old module): installed, or unpacked
-from their .deb files into /tmp/mp-bench-alternatives by scripts/bench.sh.
+mod_python 3.5 (rows mp3.5-handler, mp3.5-handler-flush, mp3.5-publisher,
+mp3.5-cgihandler, mp3.5-psp, mp3.5-psp-handler: the row of ours of that
+name, same URL and configuration, under the old module): installed, or
+unpacked from their .deb files into bench/.cache/alternatives by
+scripts/bench.sh.  Every server gets the same MPM and keep-alive settings;
+the rows differ only in their module lines and the row's own block.
 They never share an
 httpd with ours.  The servers of one MPM all run at once and
 each round runs the rows in turn, so the ratio column is the median over
@@ -94,7 +100,7 @@ def cgi_module(mpm):
 # installed (mod_wsgi), or when scripts/bench.sh has unpacked their .deb
 # files here (never installed, so they cannot clash with our package).
 ALTERNATIVES = Path(os.environ.get("MP_BENCH_ALTERNATIVES",
-                                   "/tmp/mp-bench-alternatives"))
+                                   HERE / ".cache" / "alternatives"))
 OLD_MOD_PYTHON = ALTERNATIVES / "usr/lib/apache2/modules/mod_python.so"
 OLD_MOD_PYTHON_LIB = ALTERNATIVES / "usr/lib/python3/dist-packages"
 
@@ -112,20 +118,15 @@ def old_mod_python_available():
         (OLD_MOD_PYTHON_LIB / "mod_python" / "apache.py").exists()
 
 
-def old_mod_python(location, handler):
-    """A row for Debian's mod_python 3.5 (its own package on the path)."""
-    return (location, lambda mpm: (
-        "LoadModule python_module %s\n" % OLD_MOD_PYTHON + """
-<Directory {htdocs}>
-    <Files %s>
-        SetHandler mod_python
-        PythonHandler %s
-        PythonAutoReload Off
-    </Files>
-</Directory>
-""" % (location.split("/")[1], handler)), old_mod_python_available,
-        {"with_mod_python": False,
-         "extra_pythonpath": [".", str(OLD_MOD_PYTHON_LIB)]})
+def old_mod_python(row):
+    """A row for Debian's mod_python 3.5: our row's URL and configuration,
+    word for word, in a server that loads the old module (and its own
+    package on the path) instead of ours."""
+    return (lambda mpm: ("LoadModule python_module %s\n" % OLD_MOD_PYTHON
+                         + ROWS[row][1](mpm)),
+            old_mod_python_available,
+            {"with_mod_python": False,
+             "extra_pythonpath": [".", str(OLD_MOD_PYTHON_LIB)]})
 
 
 ROWS = {
@@ -171,12 +172,24 @@ ROWS = {
     </Files>
 </Directory>
 """),
-    "psp-handler": ("/table", lambda mpm: """
-<Location /table>
+    # a handler that ends by raising apache.SERVER_RETURN(apache.OK)
+    "server-return": ("/server-return", lambda mpm: """
+<Location /server-return>
     SetHandler mod_python
-    PythonHandler table
+    PythonHandler server_return
     PythonAutoReload Off
 </Location>
+"""),
+    # configured as the psp row (a <Files> of the directory, a URL that
+    # maps to a file), so the two differ only in what mod_python does
+    "psp-handler": ("/table.py", lambda mpm: """
+<Directory {htdocs}>
+    <Files table.py>
+        SetHandler mod_python
+        PythonHandler table
+        PythonAutoReload Off
+    </Files>
+</Directory>
 """),
     # the default configuration of mod_python.wsgi (PythonAutoReload On)
     "wsgi": ("/wsgi-hello/", lambda mpm: """
@@ -216,13 +229,19 @@ OPTIONAL_ROWS = {
         "LoadModule wsgi_module %s\n" % wsgi_module()
         + "WSGIScriptAlias /flask-hello {htdocs}/flask_hello.py\n"),
         lambda: wsgi_module() is not None, {"with_mod_python": False}),
-    "mp3.5-handler": old_mod_python("/hello.py", "hello"),
-    "mp3.5-publisher": old_mod_python("/pub.py/hello",
-                                      "mod_python.publisher"),
-    "mp3.5-cgihandler": old_mod_python("/legacy.py",
-                                       "mod_python.cgihandler"),
-    "mp3.5-psp": old_mod_python("/table.psp", "mod_python.psp"),
+    # mod_python 3.5: rows of ours under the old module (same URL and
+    # configuration); path filled in below
+    "mp3.5-handler": ("handler",) + old_mod_python("handler"),
+    "mp3.5-handler-flush": ("handler-flush",)
+    + old_mod_python("handler-flush"),
+    "mp3.5-publisher": ("publisher",) + old_mod_python("publisher"),
+    "mp3.5-cgihandler": ("cgihandler",) + old_mod_python("cgihandler"),
+    "mp3.5-psp": ("psp",) + old_mod_python("psp"),
+    "mp3.5-psp-handler": ("psp-handler",) + old_mod_python("psp-handler"),
 }
+for _name, (_row, *_rest) in list(OPTIONAL_ROWS.items()):
+    if _row in ROWS:
+        OPTIONAL_ROWS[_name] = (ROWS[_row][0], *_rest)
 
 
 # ------------------------------------------------------------------ wrk
@@ -320,11 +339,35 @@ def first_request_ms(server, path):
 EMBEDDED_PYTHON = os.environ.get("MP_BENCH_PYTHON", "/usr/bin/python3")
 
 
+def copy_alternatives(server):
+    """The unpacked packages' Python directories on the server's path
+    (mod_python 3.5's lib) copied into its private tree: the children run
+    as www-data, which may not reach the checkout (under /root, say)."""
+    for index, entry in enumerate(server.pythonpath):
+        if Path(entry).is_relative_to(ALTERNATIVES):
+            copy = server.tmp / "alternatives" / Path(entry).relative_to(
+                ALTERNATIVES)
+            if not copy.exists():
+                shutil.copytree(entry, copy, ignore=shutil.ignore_patterns(
+                    "__pycache__"))
+                for top in [copy] + list(copy.parents):
+                    os.chmod(top, os.stat(top).st_mode | 0o555)
+                    if top == server.tmp:
+                        break
+                for root, dirs, files in os.walk(copy):
+                    for name in dirs + files:
+                        path = os.path.join(root, name)
+                        os.chmod(path, os.stat(path).st_mode | 0o444
+                                 | (0o111 if name in dirs else 0))
+            server.pythonpath[index] = str(copy)
+
+
 def start_server(mpm, row_config, **httpd_arguments):
     body = MPM_LIMITS[mpm] + COMMON + row_config(mpm)
     httpd_arguments.setdefault("extra_pythonpath", ["."])
     server = Httpd(mpm, body, htdocs=SITE, name="mp-bench",
                    **httpd_arguments)
+    copy_alternatives(server)
     if server.with_mod_python:
         # byte-compiled, as `make install` leaves the package: else every
         # child compiles the modules it imports (the children cannot
@@ -371,12 +414,15 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                 for name, (path, _, _) in rows.items():
                     pids = servers[name].child_pids()
                     before = cpu_ticks(pids)
+                    switches = context_switches(pids)
                     rps, p99, errors = run_wrk(servers[name].url(path),
                                                connections, duration)
                     runs[(name, connections)].append(
                         (rps, p99, errors,
                          cpu_us_per_request(cpu_ticks(pids) - before,
-                                            rps * duration)))
+                                            rps * duration),
+                         (context_switches(pids) - switches)
+                         / (rps * duration) if rps else None))
         results = {}
         for name, (path, _, _) in rows.items():
             per_load = {}
@@ -390,7 +436,8 @@ def bench_mpm(mpm, rows, loads, rounds, duration):
                     median([run[1] for run in mine]),
                     sum(run[2] for run in mine),
                     median([run[3] for run in mine]),
-                    [run[0] for run in mine])
+                    [run[0] for run in mine],
+                    median([run[4] for run in mine]))
             if name in OUT_OF_PROCESS:
                 results[name] = (per_load, 0, [])
             else:
@@ -411,6 +458,26 @@ def cpu_us_per_request(ticks, requests):
     if requests <= 0:
         return None
     return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / requests
+
+
+def context_switches(pids):
+    """Context switches (voluntary and not) of all threads of pids."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/status" % (pid, task)) as status:
+                    for line in status:
+                        if line.startswith(("voluntary_ctxt_switches:",
+                                            "nonvoluntary_ctxt_switches:")):
+                            total += int(line.split()[1])
+            except (OSError, ValueError):
+                pass
+    return total
 
 
 def cpu_ticks(pids):
@@ -453,19 +520,22 @@ def bench_first_request(mpm, rounds):
 
 
 def format_table(table, loads):
-    lines = ["%-8s %-5s %-16s %10s %7s %9s %7s %8s" % (
+    lines = ["%-8s %-5s %-19s %10s %7s %9s %7s %8s %6s" % (
         "MPM", "conns", "row", "req/s", "ratio", "p99 ms", "errors",
-        "cpu us")]
+        "cpu us", "cs/req")]
     for mpm, rows in table.items():
         for connections in loads:
             for name, (results, _, _) in rows.items():
-                rps, ratio, p99, errors, cpu, _ = results[connections]
-                lines.append("%-8s %-5d %-16s %10.0f %7s %9s %7d %8s" % (
+                rps, ratio, p99, errors, cpu, _, switches = \
+                    results[connections]
+                lines.append("%-8s %-5d %-19s %10.0f %7s %9s %7d %8s %6s" % (
                     mpm, connections, name, rps,
                     "%.2f" % ratio if ratio else "-",
                     "%.2f" % p99 if p99 is not None else "-", errors,
                     "%.0f" % cpu if cpu and name not in OUT_OF_PROCESS
-                    else "-"))
+                    else "-",
+                    "%.2f" % switches if switches is not None
+                    and name not in OUT_OF_PROCESS else "-"))
     return "\n".join(lines)
 
 

@@ -421,6 +421,8 @@ _NAMESPACE_NAMES = frozenset(("locals", "globals", "vars", "dir", "eval",
 _ONLY_AST = 0x400            # ast.PyCF_ONLY_AST
 _BUILTINS = vars(builtins)
 _BUILTIN_NAMES = frozenset(_BUILTINS)
+# the names psp.PSP.run() gives every page
+_PAGE_NAMES = frozenset(("req", "psp", "form", "session"))
 
 
 def _page_function(source, code_name, names):
@@ -447,8 +449,14 @@ def _page_function(source, code_name, names):
     assigned = sorted(
         symbol.get_name() for symbol in top.get_symbols()
         if symbol.is_assigned() or symbol.is_imported())
-    if _declares_global(top.get_children(), set(assigned)):
+    if _declares_global(top.get_children(), set(assigned) | _PAGE_NAMES):
         return None
+    # the names every page gets (req above all: each run of text is a
+    # req.write) are fast locals too, loaded once: as globals of a scope
+    # made for each request, every use was a dictionary lookup
+    assigned += sorted(_PAGE_NAMES.intersection(
+        symbol.get_name() for symbol in top.get_symbols()
+        if symbol.is_referenced()).difference(assigned))
     prologue = []
     for name in assigned:
         prologue.append("if %r in __psp_globals__:\n"

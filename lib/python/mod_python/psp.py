@@ -44,11 +44,15 @@ class _LRU:
         self.lock = threading.Lock()
 
     def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
+        # no lock: each OrderedDict call is atomic under the GIL; a put()
+        # evicting key between the two is the only race
+        value = self.items.get(key)
+        if value is not None:
+            try:
                 self.items.move_to_end(key)
-            return value
+            except KeyError:
+                pass
+        return value
 
     def put(self, key, value):
         with self.lock:
@@ -188,6 +192,16 @@ class PSP:
             self.compiled = _load_file(req, filename)
         self.code = self.compiled.code
 
+    @classmethod
+    def _page(cls, req, filename, compiled):
+        """PSP(req, filename) for a page already loaded (the handler's
+        path: none of __init__'s checks apply to req.filename)."""
+        self = cls.__new__(cls)
+        self.req, self.vars, self.string = req, {}, None
+        self.filename, self.compiled = filename, compiled
+        self.code = compiled.code
+        return self
+
     def run(self, vars={}, flush=0):
         """Execute the page; vars (then those given to PSP()) are its
         globals besides req, psp, form and session."""
@@ -202,8 +216,10 @@ class PSP:
                  "req": req, "psp": psp, "form": form, "session": session}
         if "util" in names:
             scope["util"] = _util()
-        scope.update(self.vars)
-        scope.update(vars)
+        if self.vars:
+            scope.update(self.vars)
+        if vars:
+            scope.update(vars)
         try:
             try:
                 self.compiled.run(scope)
@@ -309,13 +325,20 @@ def handler(req):
     """PythonHandler mod_python.psp: run the .psp page req.filename; with
     PythonDebug On, page.psp_ shows the code generated for page.psp."""
     req.content_type = "text/html; charset=utf-8"
-    if req.filename.endswith("_") and not os.path.isfile(req.filename):
+    filename = req.filename
+    if filename[-1:] == "_" and not os.path.isfile(filename):
         page = _source_view_target(req) if _debug(req) else None
         if page is None:
             raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
         _parse_logged(req, page).display_code()
         return apache.OK
-    _parse_logged(req, req.filename).run()
+    # the common case, a page compiled before and (with PythonAutoReload
+    # On) unchanged since, without PSP.__init__'s checks
+    compiled = _files.get(filename)
+    if compiled is not None and (not req._autoreload or compiled.current()):
+        PSP._page(req, filename, compiled).run()
+    else:
+        _parse_logged(req, filename).run()
     return apache.OK
 
 
