@@ -342,6 +342,9 @@ def _pythonpath_directive(paths):
 def handler_section(directory, handler, addhandler, paths, options, debug):
     """The <Directory> section running handler for directory."""
     lines = ["<Directory %s>" % _quote(directory),
+             "    # Several Require lines mean ANY of them: to ask for a "
+             "login,",
+             "    # replace this one (Doc/tutorial.rst, authentication).",
              "    Require all granted"]
     if addhandler:
         lines.append("    AddHandler mod_python %s" % " ".join(addhandler))
