@@ -211,6 +211,73 @@ def test_htdocs_include_and_addhandler_serve_the_demo(workdir):
 
 # ------------------------------------------------- running the server
 
+FAILING_HANDLER = """\
+def handler(req):
+    raise ValueError("the check request must report this")
+"""
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_start_and_restart_report_a_500_and_exit_non_zero(workdir, mpm):
+    """Issue 18 item 2: `start` said "serving" whatever GET / got."""
+    site, port = workdir / ("fails-" + mpm), free_port()
+    create(site, port, "--mpm", mpm)
+    hello = site / "htdocs" / "hello.py"
+    hello.write_text(FAILING_HANDLER)
+    started = cli("start", site, check=False)
+    try:
+        assert started.returncode == 1, started.stdout + started.stderr
+        assert "serving" not in started.stdout
+        assert "GET / answered 500 Internal Server Error" in started.stderr
+        assert "ValueError: the check request must report this" \
+            in started.stderr
+        assert "still running" in started.stderr
+        assert cli("status", site).returncode == 0    # left running
+        restarted = cli("restart", site, check=False)
+        assert restarted.returncode == 1
+        assert "GET / answered 500" in restarted.stderr
+        hello.write_text(cli_module.HELLO_HANDLER)
+        restarted = cli("restart", site)
+        assert "GET / answered 200 OK" in restarted.stdout
+    finally:
+        cli("stop", site)
+
+
+def test_start_reports_a_user_made_404_and_succeeds(workdir):
+    """A 4xx the configuration chose (no index for / with --addhandler)
+    is reported, not an error."""
+    site, port = workdir / "notfound", free_port()
+    create(site, port, "--addhandler", ".py")
+    started = cli("start", site)
+    try:
+        assert "serving http://127.0.0.1:%d/" % port in started.stdout
+        assert "GET / answered 40" in started.stdout
+    finally:
+        cli("stop", site)
+
+
+@pytest.mark.skipif(not running_as_root(),
+                    reason="needs root: the children must run as another "
+                           "user than the one owning the site")
+def test_start_reports_a_403_from_permissions_and_exits_non_zero(workdir):
+    """A site under a directory the children's user cannot enter: 403,
+    and the log line saying why."""
+    private = workdir / "private"
+    private.mkdir(mode=0o700)
+    os.chown(private, 0, 0)
+    site, port = private / "site", free_port()
+    create(site, port)
+    started = cli("start", site, check=False)
+    try:
+        assert started.returncode == 1, started.stdout + started.stderr
+        assert "GET / answered 403 Forbidden; error log:" in started.stderr
+        assert "search permissions are missing" in started.stderr \
+            or "Permission denied" in started.stderr, started.stderr
+    finally:
+        cli("stop", site, check=False)
+        os.chmod(private, 0o755)
+
+
 def test_restart_and_graceful_keep_the_parent(workdir):
     site, port = workdir / "restart", free_port()
     create(site, port)

@@ -22,6 +22,7 @@ import json
 import os
 import pwd
 import grp
+import re
 import shlex
 import shutil
 import signal
@@ -497,6 +498,16 @@ class ServerRoot:
         except OSError:
             return 0
 
+    def log_lines_after(self, offset):
+        """The error-log lines written after byte offset."""
+        try:
+            with open(self.error_log, "rb") as log:
+                log.seek(offset)
+                text = log.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return text.splitlines()
+
     def log_tail(self, lines=15):
         try:
             text = self.error_log.read_text(errors="replace")
@@ -682,6 +693,126 @@ def answers(host, port, timeout=2):
         return False
 
 
+# Error-log text telling that a 403 comes from file permissions (the
+# children's user cannot read the site), not from the configuration.
+PERMISSION_MARKS = ("Permission denied", "AH00035", "AH00132", "AH00529")
+SEVERE_LEVELS = (":error]", ":crit]", ":alert]", ":emerg]")
+LOG_PREFIX = re.compile(r"^\[[^]]*\] \[[^]]*\] (\[pid [^]]*\] )?"
+                        r"(\[client [^]]*\] )?")
+
+
+class CheckResult:
+    """What the check request after start/restart got: the status (None
+    when nothing answered), its reason phrase and the error-log lines it
+    wrote."""
+
+    def __init__(self, status, reason, log_lines):
+        self.status, self.reason, self.log_lines = status, reason, log_lines
+
+    def first_error(self):
+        """The first relevant error-log line: the first of level error or
+        worse, with the exception line when a traceback follows it."""
+        for index, line in enumerate(self.log_lines):
+            if any(level in line for level in SEVERE_LEVELS):
+                following = [text for text in self.log_lines[index + 1:]
+                             if any(level in text for level in SEVERE_LEVELS)]
+                message = _log_message(line)
+                if any("Traceback" in text for text in following[:2]):
+                    exception = _exception_line(following)
+                    if exception:
+                        message = "%s %s" % (message, exception)
+                return message
+        return _log_message(self.log_lines[0]) if self.log_lines else None
+
+    def of_the_users_making(self):
+        """2xx, 3xx and 4xx answers a configuration or handler chose (404,
+        401, a 403 by Require): not an error of the site.  A 403 from
+        file permissions, a 5xx or no answer are."""
+        if self.status is None or self.status >= 500:
+            return False
+        if self.status == 403:
+            return not any(mark in line for line in self.log_lines
+                           for mark in PERMISSION_MARKS)
+        return True
+
+    def describe(self):
+        if self.status is None:
+            text = "GET / got no answer (%s)" % self.reason
+        else:
+            text = "GET / answered %d %s" % (self.status, self.reason)
+        error = self.first_error()
+        return text + ("; error log: %s" % error if error else "")
+
+
+def _log_message(line):
+    """An error-log line without its [time] [module:level] [pid] [client]
+    prefix."""
+    return LOG_PREFIX.sub("", line, count=1).rstrip()
+
+
+def _exception_line(lines):
+    """The exception line ending the first traceback logged in lines."""
+    found = None
+    for line in lines:
+        message = _log_message(line)
+        text = message[len("mod_python: "):] \
+            if message.startswith("mod_python: ") else message
+        if not text.startswith("  "):
+            break                   # the next message: the traceback ended
+        if not text.startswith("   "):
+            found = text.strip()    # "  ValueError: boom" (not a frame)
+    return found
+
+
+def check_request(root, settings, timeout=10):
+    """GET / on the server just started; the answer and the error-log
+    lines written meanwhile."""
+    import http.client
+    try:
+        offset = root.error_log.stat().st_size
+    except OSError:
+        offset = 0
+    host = settings["host"] if settings["host"] not in (
+        "", "0.0.0.0", "*") else "127.0.0.1"
+    if host == "::":
+        host = "::1"
+    status, reason = None, "connection failed"
+    connection = http.client.HTTPConnection(host, settings["port"],
+                                            timeout=timeout)
+    try:
+        connection.request("GET", "/", headers={"Host": "localhost"})
+        response = connection.getresponse()
+        response.read()
+        status, reason = response.status, response.reason
+    except (OSError, http.client.HTTPException) as exc:
+        reason = str(exc) or exc.__class__.__name__
+    finally:
+        connection.close()
+    lines = root.log_lines_after(offset)
+    if status is None or status >= 400:
+        # the child may log just after answering
+        deadline = time.monotonic() + 1
+        while not any(any(level in line for level in SEVERE_LEVELS)
+                      for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            lines = root.log_lines_after(offset)
+    return CheckResult(status, reason, lines)
+
+
+def report_check(root, settings, serving):
+    """Print serving + the check request's answer; CliError when the site
+    answers with an error that is not of the user's making."""
+    check = check_request(root, settings)
+    if check.of_the_users_making():
+        print("%s; %s" % (serving, check.describe()))
+        return 0
+    raise CliError(
+        "Apache runs (pid %d) but %s\nThe server is still running: fix "
+        "the cause and reload the page, or mod_python stop %s (error log: "
+        "%s)" % (root.pid() or 0, check.describe(),
+                 shlex.quote(str(root.path)), root.error_log))
+
+
 def url_of(settings):
     host = settings["host"] or "127.0.0.1"
     if host in ("0.0.0.0", "*"):
@@ -718,9 +849,9 @@ def start(args):
         raise CliError("Apache did not start:\n%s\n%s"
                        % (output, root.log_tail()))
     _wait_ready(root, settings, before, args.timeout)
-    print("mod_python: serving %s (pid %d, error log %s)"
-          % (url_of(settings), root.pid() or 0, root.error_log))
-    return 0
+    return report_check(root, settings,
+                        "mod_python: serving %s (pid %d, error log %s)"
+                        % (url_of(settings), root.pid() or 0, root.error_log))
 
 
 def _wait_ready(root, settings, before, timeout):
@@ -781,9 +912,9 @@ def restart(args):
         output = (result.stdout + result.stderr).strip() if result else ""
         raise CliError("apache -k %s failed:\n%s" % (command, output))
     _wait_ready(root, settings, before, args.timeout)
-    print("mod_python: restarted (pid %d), serving %s"
-          % (root.pid() or 0, url_of(settings)))
-    return 0
+    return report_check(root, settings,
+                        "mod_python: restarted (pid %d), serving %s"
+                        % (root.pid() or 0, url_of(settings)))
 
 
 def status(args):
