@@ -1201,6 +1201,7 @@ static void register_hooks(apr_pool_t *p)
     (void)p;
     mp_filter_register_generic();
     mp_ssi_register_hooks();        /* <!--#python--> when mod_include is in */
+    mp_source_guard_register_hooks(); /* no .py sent as text (sourceguard.c) */
     ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, NULL, NULL, APR_HOOK_MIDDLE);

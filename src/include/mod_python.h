@@ -256,6 +256,9 @@ extern PyTypeObject mp_hlist_type;
 
 /* <!--#python--> (ssi.c, filterobject.c) */
 void mp_ssi_register_hooks(void);
+
+/* sourceguard.c: refuse to send a handler directory's .py as a file */
+void mp_source_guard_register_hooks(void);
 int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
                           const char *tag, const char *code);
 
