@@ -209,6 +209,86 @@ def test_htdocs_include_and_addhandler_serve_the_demo(workdir):
         cli("stop", site)
 
 
+VERSIONED = '''\
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("%s")
+    return apache.OK
+'''
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_htdocs_is_served_in_place(workdir, mpm):
+    """Issue 18 item 4: edits to the user's files show at once."""
+    app = workdir / "app"
+    app.mkdir()
+    script = app / "myscript.py"
+    script.write_text(VERSIONED % "version 1")
+    site, port = workdir / ("inplace-" + mpm), free_port()
+    create(site, port, "--mpm", mpm, "--htdocs", app,
+           "--pythonhandler", "myscript")
+    assert 'DocumentRoot "%s"' % app in \
+        (site / "conf" / "httpd.conf").read_text()
+    assert not (site / "htdocs" / "myscript.py").exists()
+    assert not (site / "htdocs" / "hello.py").exists()
+    cli("start", site)
+    try:
+        assert get(port, "/x").text == "version 1"
+        script.write_text(VERSIONED % "version 2")
+        when = time.time() + 10
+        os.utime(script, (when, when))
+        assert get(port, "/x").text == "version 2"
+    finally:
+        cli("stop", site)
+
+
+def test_copy_htdocs_serves_a_copy(workdir):
+    app = workdir / "app"
+    app.mkdir()
+    (app / "myscript.py").write_text(VERSIONED % "copied")
+    site, port = workdir / "copy", free_port()
+    create(site, port, "--htdocs", app, "--copy-htdocs",
+           "--pythonhandler", "myscript")
+    assert (site / "htdocs" / "myscript.py").read_text() == \
+        VERSIONED % "copied"
+    assert 'DocumentRoot "%s"' % (site / "htdocs") in \
+        (site / "conf" / "httpd.conf").read_text()
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_pythonhandler_gets_a_stub_of_its_module(workdir, mpm):
+    """Issue 18 item 4: --pythonhandler myscript wrote hello.py, and the
+    first request was a 500 (No module named 'myscript')."""
+    site, port = workdir / ("stub-" + mpm), free_port()
+    created = create(site, port, "--mpm", mpm,
+                     "--pythonhandler", "myscript::main")
+    stub = site / "htdocs" / "myscript.py"
+    assert "wrote %s" % stub in created.stdout
+    assert "def main(req):" in stub.read_text()
+    assert not (site / "htdocs" / "hello.py").exists()
+    started = cli("start", site)
+    try:
+        assert "GET / answered 200 OK" in started.stdout
+        assert get(port, "/").text == "Hello World!"
+    finally:
+        cli("stop", site)
+
+
+def test_no_stub_for_a_module_found_elsewhere(workdir):
+    site = workdir / "nostub"
+    create(site, free_port(), "--pythonhandler", "mod_python.publisher")
+    assert sorted(os.listdir(site / "htdocs")) == []
+    lib = workdir / "lib"
+    lib.mkdir()
+    (lib / "mine.py").write_text("")
+    site = workdir / "nostub2"
+    create(site, free_port(), "--pythonhandler", "mine",
+           "--pythonpath", lib)
+    assert sorted(os.listdir(site / "htdocs")) == []
+
+
 # ------------------------------------------------- running the server
 
 FAILING_HANDLER = """\

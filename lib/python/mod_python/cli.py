@@ -86,7 +86,9 @@ HELLO_HANDLER = '''\
 """Hello World: the handler `mod_python create` starts you with.
 
 Edit it and reload the page: mod_python re-imports a module whose file
-changed (PythonAutoReload On, the default).
+changed (PythonAutoReload On, the default), as a fresh module, so a
+function you rename or delete is gone too.  Modules it imports are not
+re-imported: restart the server for those (mod_python restart DIR).
 """
 
 from mod_python import apache
@@ -97,6 +99,15 @@ def handler(req):
     req.write("Hello World!")
     return apache.OK
 '''
+
+
+def handler_stub(module, function):
+    """HELLO_HANDLER as MODULE.py with FUNCTION, for --pythonhandler."""
+    text = HELLO_HANDLER.replace(
+        "Hello World: the handler `mod_python create` starts you with.",
+        "%s: the handler `mod_python create --pythonhandler` wrote for "
+        "you." % module)
+    return text.replace("def handler(req):", "def %s(req):" % function)
 
 
 class CliError(Exception):
@@ -399,7 +410,7 @@ def render_config(root, apache, module, args):
     user, group = args.user, args.group
     if not user:
         user, group = unprivileged_account()
-    htdocs = root / "htdocs"
+    htdocs = htdocs_of(root, args)
     mime = mime_types_file(apache)
     lines = [
         "# Apache httpd configuration written by `mod_python create`",
@@ -549,6 +560,39 @@ def _blocked_for_others(path):
             return path
 
 
+def htdocs_of(root, args):
+    """The document root: --htdocs SRC itself (served in place, so that
+    edits show), or root/htdocs (written here, or SRC's copy with
+    --copy-htdocs)."""
+    if args.htdocs and not args.copy_htdocs:
+        return Path(os.path.abspath(args.htdocs))
+    return Path(root) / "htdocs"
+
+
+def stub_module(args):
+    """(MODULE.py, function) to write for --pythonhandler MODULE[::OBJECT]
+    when nothing provides MODULE yet; None when it is found (the htdocs,
+    a --pythonpath directory, an importable module) or is dotted."""
+    import importlib.util
+    module, _, obj = args.pythonhandler.partition("::")
+    obj = obj or "handler"
+    if not module.isidentifier() or not obj.isidentifier():
+        return None
+    places = [args.htdocs] if args.htdocs else []
+    for path in args.pythonpath or ():
+        places += [p for p in path.split(os.pathsep) if p]
+    if any(os.path.exists(os.path.join(place, module + ".py"))
+           or os.path.isdir(os.path.join(place, module))
+           for place in places):
+        return None
+    try:
+        if importlib.util.find_spec(module) is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    return module + ".py", obj
+
+
 def create(args):
     root = ServerRoot(args.directory)
     if root.path.exists() and any(root.path.iterdir()) and not args.force:
@@ -562,17 +606,26 @@ def create(args):
     config = render_config(root.path, apache, module, args)
     for sub in ("conf", "htdocs", "logs", "run"):
         (root.path / sub).mkdir(parents=True, exist_ok=True)
-    if args.htdocs:
+    if args.htdocs and not os.path.isdir(args.htdocs):
+        raise CliError("--htdocs %s: no such directory" % args.htdocs)
+    if args.htdocs and args.copy_htdocs:
         shutil.copytree(args.htdocs, root.path / "htdocs", dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    stub = stub_module(args)
+    htdocs = htdocs_of(root.path, args)
+    if stub and not (htdocs / stub[0]).exists():
+        (htdocs / stub[0]).write_text(handler_stub(stub[0][:-3], stub[1]))
+        print("wrote %s: edit it" % (htdocs / stub[0]))
     hello = root.path / "htdocs" / "hello.py"
-    if not args.htdocs and not hello.exists():
+    if not args.htdocs and args.pythonhandler == "hello" \
+            and not hello.exists():
         hello.write_text(HELLO_HANDLER)
     root.conf.write_text(config)
     host, port = parse_listen(args.listen)
     settings = {"httpd": apache.binary, "modules_dir": apache.modules_dir,
                 "module": str(module), "host": host, "port": port,
-                "mpm": args.mpm, "version": mod_python.version}
+                "mpm": args.mpm, "version": mod_python.version,
+                "htdocs": str(htdocs)}
     root.settings_path.write_text(json.dumps(settings, indent=2) + "\n")
     os.chmod(root.path, 0o755)
     _make_readable(root.path)
@@ -671,7 +724,8 @@ def _check_runnable(root, settings):
     check_module_version(settings["module"], explicit=settings["module"])
     if os.geteuid() == 0:
         _make_readable(root.path)
-        for path in (root.path, PACKAGE_DIR):
+        htdocs = Path(settings.get("htdocs") or root.path / "htdocs")
+        for path in (root.path, htdocs, PACKAGE_DIR):
             blocked = _blocked_for_others(path / "x")
             if blocked:
                 print("mod_python: warning: %s is not accessible to other "
@@ -1018,8 +1072,12 @@ def build_parser():
     p.add_argument("--log-level", default="info", metavar="LEVEL",
                    help="Apache LogLevel (default: %(default)s)")
     p.add_argument("--htdocs", metavar="SRC",
-                   help="copy this document tree instead of writing the "
-                        "Hello World handler")
+                   help="serve this document tree, in place (edits show "
+                        "at once), instead of DIR/htdocs with the Hello "
+                        "World handler")
+    p.add_argument("--copy-htdocs", action="store_true",
+                   help="with --htdocs: serve a copy of SRC in DIR/htdocs "
+                        "instead")
     p.add_argument("--include", action="append", metavar="FILE",
                    help="add `Include FILE` at the end of httpd.conf; it may "
                         "use ${MP_HTDOCS} and ${MP_SERVER_ROOT} (repeatable)")
