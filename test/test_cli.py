@@ -110,7 +110,10 @@ def create(site, port, *extra, user=None):
 def test_create_and_start_serve_hello_world_as_a_non_root_user(workdir):
     user = UNPRIVILEGED if running_as_root() else None
     site, port = workdir / "site", free_port()
-    create(site, port, user=user)
+    created = create(site, port, user=user)
+    assert "wrote" not in created.stdout
+    assert (site / "htdocs" / "hello.py").read_text() == \
+        cli_module.HELLO_HANDLER
     for sub in ("conf/httpd.conf", "htdocs/hello.py", "logs", "run"):
         assert (site / sub).exists(), sub
     started = cli("start", site, user=user)

@@ -611,7 +611,9 @@ def create(args):
     if args.htdocs and args.copy_htdocs:
         shutil.copytree(args.htdocs, root.path / "htdocs", dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    stub = stub_module(args)
+    # the default handler gets hello.py (HELLO_HANDLER) below
+    stub = stub_module(args) if args.htdocs or \
+        args.pythonhandler != "hello" else None
     htdocs = htdocs_of(root.path, args)
     if stub and not (htdocs / stub[0]).exists():
         (htdocs / stub[0]).write_text(handler_stub(stub[0][:-3], stub[1]))
