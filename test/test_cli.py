@@ -559,6 +559,21 @@ def test_genconfig_is_valid_configuration():
     assert returncode == 0, output
 
 
+def test_genconfig_in_the_tree_says_the_module_is_the_build():
+    """Issue 18 item 8: the LoadModule line names src/mod_python.so."""
+    result = cli("genconfig")
+    lines = result.stdout.splitlines()
+    assert 'LoadModule python_module "%s"' % (REPO / "src" /
+                                              "mod_python.so") in lines
+    assert "# This is the module built in the source tree %s;" % REPO \
+        in lines
+    assert any(line.startswith("# `make install` installs it as")
+               for line in lines), lines
+    # an explicit --module is written as given, without the remark
+    given = cli("genconfig", "--module", built_module()).stdout
+    assert "built in the source tree" not in given
+
+
 def test_version_names_package_module_apache_and_python():
     import mod_python
     out = cli("version", "--module", built_module()).stdout

@@ -268,3 +268,19 @@ def test_staged_install_does_not_ask_dpkg(tmp_path):
     result, _ = make_install_dso(tmp_path, dpkg,
                                  "DESTDIR=%s" % (tmp_path / "stage"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def make_test_command(pytest_args):
+    result = subprocess.run(MAKE + ["-n", "test",
+                                    "PYTEST_ARGS=%s" % pytest_args],
+                            capture_output=True, text=True, check=True)
+    return result.stdout.replace("\\\n", " ").split("-m pytest", 1)[1]
+
+
+def test_make_test_runs_only_the_files_given():
+    """./scripts/test.sh test/test_tutorial.py ran the whole suite."""
+    words = make_test_command("test/test_tutorial.py").split()
+    assert "test/test_tutorial.py" in words
+    assert "test/" not in words
+    words = make_test_command("-k publisher").split()
+    assert words[-1] == "test/"

@@ -658,8 +658,14 @@ def genconfig(args):
         except CliError:
             module = "/usr/lib/apache2/modules/mod_python.so"
     lines = ["# mod_python %s: load the module (on Debian `a2enmod python` "
-             "does this)" % mod_python.version,
-             "LoadModule python_module %s" % _quote(str(module)), ""]
+             "does this)" % mod_python.version]
+    if apache is not None and str(module) == str(source_tree_module()):
+        lines += ["# This is the module built in the source tree %s;"
+                  % Path(module).parent.parent,
+                  "# `make install` installs it as %s: name that one in "
+                  "a real configuration." % _quote(os.path.join(
+                      apache.modules_dir, "mod_python.so"))]
+    lines += ["LoadModule python_module %s" % _quote(str(module)), ""]
     lines += handler_section(args.directory, args.pythonhandler,
                              args.addhandler or [".py"], args.pythonpath,
                              parse_options(args.pythonoption), args.debug)
