@@ -12,7 +12,7 @@ CONFIG = """
 <VirtualHost *:{port}>
     ServerName errmsg.test
     DocumentRoot {htdocs}/errmsg
-    PythonPath "sys.path+['{htdocs}/errmsg/lib']"
+    PythonPath "sys.path+['{htdocs}/errmsg/lib', '{htdocs}/errmsg']"
     <Directory {htdocs}/errmsg>
         Require all granted
         SetHandler mod_python
