@@ -369,56 +369,6 @@ static const char *set_interpreter(cmd_parms *cmd, void *mconfig,
     return NULL;
 }
 
-/* What is wrong with a PythonPath expression that can be seen without
- * Python (which the parent does not run): unbalanced brackets, an
- * unterminated string, a dangling operator.  NULL if nothing. */
-static const char *python_path_problem(const char *text)
-{
-    char stack[64];
-    int depth = 0;
-    char quote = 0;
-    const char *p, *last = NULL;
-
-    for (p = text; *p; p++) {
-        if (quote) {
-            if (*p == '\\' && p[1]) {
-                p++;
-            }
-            else if (*p == quote) {
-                quote = 0;
-            }
-            continue;
-        }
-        if (*p == '\'' || *p == '"') {
-            quote = *p;
-        }
-        else if (*p == '(' || *p == '[' || *p == '{') {
-            if (depth == (int)sizeof(stack)) {
-                return "brackets nested too deeply";
-            }
-            stack[depth++] = *p == '(' ? ')' : *p == '[' ? ']' : '}';
-        }
-        else if (*p == ')' || *p == ']' || *p == '}') {
-            if (depth == 0 || stack[--depth] != *p) {
-                return "unbalanced brackets";
-            }
-        }
-        if (!apr_isspace((unsigned char)*p)) {
-            last = p;
-        }
-    }
-    if (quote) {
-        return "unterminated string";
-    }
-    if (depth) {
-        return "unbalanced brackets";
-    }
-    if (last != NULL && strchr("+-*/%&|^~@.,=<>", *last)) {
-        return "it ends with an operator";
-    }
-    return NULL;
-}
-
 static const char *set_python_path(cmd_parms *cmd, void *mconfig,
                                    const char *path)
 {
@@ -429,10 +379,9 @@ static const char *set_python_path(cmd_parms *cmd, void *mconfig,
         return "PythonPath needs a Python expression giving a list, "
                "e.g. PythonPath \"sys.path+['/mydir']\"";
     }
-    problem = python_path_problem(path);
+    problem = mp_python_path_problem(cmd->pool, path);   /* pythonpath.c */
     if (problem != NULL) {
-        return apr_psprintf(cmd->pool, "PythonPath %s: not a Python "
-                            "expression (%s)", path, problem);
+        return apr_psprintf(cmd->pool, "PythonPath %s: %s", path, problem);
     }
     conf->python_path = path;
     apr_table_set(conf->directives, cmd->cmd->name, path);
@@ -1245,6 +1194,7 @@ static void register_hooks(apr_pool_t *p)
     (void)p;
     mp_filter_register_generic();
     mp_ssi_register_hooks();        /* <!--#python--> when mod_include is in */
+    mp_source_guard_register_hooks(); /* no .py sent as text (sourceguard.c) */
     ap_hook_pre_config(mp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mp_child_init, NULL, NULL, APR_HOOK_MIDDLE);

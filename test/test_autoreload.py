@@ -15,6 +15,10 @@ CONFIG = """
         SetHandler mod_python
         PythonHandler reload_on
     </Directory>
+    <Directory {htdocs}/autoreload/renamed>
+        SetHandler mod_python
+        PythonHandler renamed
+    </Directory>
     <Directory {htdocs}/autoreload/off>
         SetHandler mod_python
         PythonHandler reload_off
@@ -52,6 +56,19 @@ def test_autoreload_on_picks_up_a_changed_module(httpd):
     for _ in range(6):
         with requests.Session() as session:
             assert version(session, httpd, "/on/page") == "version 2"
+
+
+def test_a_renamed_function_is_gone_after_the_reload(httpd):
+    """A handler module is executed as a fresh module when its file
+    changes: names it no longer defines do not linger (issue 18 item 6;
+    Doc/troubleshooting.rst, "Changes do not show")."""
+    module = httpd.htdocs / "autoreload" / "renamed" / "renamed.py"
+    with requests.Session() as session:   # keep-alive: the same process
+        assert version(session, httpd, "/renamed/x") == "old_name"
+        module.write_text(module.read_text().replace("old_name", "new_name"))
+        when = time.time() + next(_future)
+        os.utime(module, (when, when))
+        assert version(session, httpd, "/renamed/x") == "new_name"
 
 
 def test_autoreload_off_keeps_the_old_module_until_restart(httpd):

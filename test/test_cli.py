@@ -110,7 +110,10 @@ def create(site, port, *extra, user=None):
 def test_create_and_start_serve_hello_world_as_a_non_root_user(workdir):
     user = UNPRIVILEGED if running_as_root() else None
     site, port = workdir / "site", free_port()
-    create(site, port, user=user)
+    created = create(site, port, user=user)
+    assert "wrote" not in created.stdout
+    assert (site / "htdocs" / "hello.py").read_text() == \
+        cli_module.HELLO_HANDLER
     for sub in ("conf/httpd.conf", "htdocs/hello.py", "logs", "run"):
         assert (site / sub).exists(), sub
     started = cli("start", site, user=user)
@@ -209,7 +212,154 @@ def test_htdocs_include_and_addhandler_serve_the_demo(workdir):
         cli("stop", site)
 
 
+VERSIONED = '''\
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("%s")
+    return apache.OK
+'''
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_htdocs_is_served_in_place(workdir, mpm):
+    """Issue 18 item 4: edits to the user's files show at once."""
+    app = workdir / "app"
+    app.mkdir()
+    script = app / "myscript.py"
+    script.write_text(VERSIONED % "version 1")
+    site, port = workdir / ("inplace-" + mpm), free_port()
+    create(site, port, "--mpm", mpm, "--htdocs", app,
+           "--pythonhandler", "myscript")
+    assert 'DocumentRoot "%s"' % app in \
+        (site / "conf" / "httpd.conf").read_text()
+    assert not (site / "htdocs" / "myscript.py").exists()
+    assert not (site / "htdocs" / "hello.py").exists()
+    cli("start", site)
+    try:
+        assert get(port, "/x").text == "version 1"
+        script.write_text(VERSIONED % "version 2")
+        when = time.time() + 10
+        os.utime(script, (when, when))
+        assert get(port, "/x").text == "version 2"
+    finally:
+        cli("stop", site)
+
+
+def test_copy_htdocs_serves_a_copy(workdir):
+    app = workdir / "app"
+    app.mkdir()
+    (app / "myscript.py").write_text(VERSIONED % "copied")
+    site, port = workdir / "copy", free_port()
+    create(site, port, "--htdocs", app, "--copy-htdocs",
+           "--pythonhandler", "myscript")
+    assert (site / "htdocs" / "myscript.py").read_text() == \
+        VERSIONED % "copied"
+    assert 'DocumentRoot "%s"' % (site / "htdocs") in \
+        (site / "conf" / "httpd.conf").read_text()
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_pythonhandler_gets_a_stub_of_its_module(workdir, mpm):
+    """Issue 18 item 4: --pythonhandler myscript wrote hello.py, and the
+    first request was a 500 (No module named 'myscript')."""
+    site, port = workdir / ("stub-" + mpm), free_port()
+    created = create(site, port, "--mpm", mpm,
+                     "--pythonhandler", "myscript::main")
+    stub = site / "htdocs" / "myscript.py"
+    assert "wrote %s" % stub in created.stdout
+    assert "def main(req):" in stub.read_text()
+    assert not (site / "htdocs" / "hello.py").exists()
+    started = cli("start", site)
+    try:
+        assert "GET / answered 200 OK" in started.stdout
+        assert get(port, "/").text == "Hello World!"
+    finally:
+        cli("stop", site)
+
+
+def test_no_stub_for_a_module_found_elsewhere(workdir):
+    site = workdir / "nostub"
+    create(site, free_port(), "--pythonhandler", "mod_python.publisher")
+    assert sorted(os.listdir(site / "htdocs")) == []
+    lib = workdir / "lib"
+    lib.mkdir()
+    (lib / "mine.py").write_text("")
+    site = workdir / "nostub2"
+    create(site, free_port(), "--pythonhandler", "mine",
+           "--pythonpath", lib)
+    assert sorted(os.listdir(site / "htdocs")) == []
+
+
 # ------------------------------------------------- running the server
+
+FAILING_HANDLER = """\
+def handler(req):
+    raise ValueError("the check request must report this")
+"""
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_start_and_restart_report_a_500_and_exit_non_zero(workdir, mpm):
+    """Issue 18 item 2: `start` said "serving" whatever GET / got."""
+    site, port = workdir / ("fails-" + mpm), free_port()
+    create(site, port, "--mpm", mpm)
+    hello = site / "htdocs" / "hello.py"
+    hello.write_text(FAILING_HANDLER)
+    started = cli("start", site, check=False)
+    try:
+        assert started.returncode == 1, started.stdout + started.stderr
+        assert "serving" not in started.stdout
+        assert "GET / answered 500 Internal Server Error" in started.stderr
+        assert "ValueError: the check request must report this" \
+            in started.stderr
+        assert "still running" in started.stderr
+        assert cli("status", site).returncode == 0    # left running
+        restarted = cli("restart", site, check=False)
+        assert restarted.returncode == 1
+        assert "GET / answered 500" in restarted.stderr
+        hello.write_text(cli_module.HELLO_HANDLER)
+        restarted = cli("restart", site)
+        assert "GET / answered 200 OK" in restarted.stdout
+    finally:
+        cli("stop", site)
+
+
+def test_start_reports_a_user_made_404_and_succeeds(workdir):
+    """A 4xx the configuration chose (no index for / with --addhandler)
+    is reported, not an error."""
+    site, port = workdir / "notfound", free_port()
+    create(site, port, "--addhandler", ".py")
+    started = cli("start", site)
+    try:
+        assert "serving http://127.0.0.1:%d/" % port in started.stdout
+        assert "GET / answered 40" in started.stdout
+    finally:
+        cli("stop", site)
+
+
+@pytest.mark.skipif(not running_as_root(),
+                    reason="needs root: the children must run as another "
+                           "user than the one owning the site")
+def test_start_reports_a_403_from_permissions_and_exits_non_zero(workdir):
+    """A site under a directory the children's user cannot enter: 403,
+    and the log line saying why."""
+    private = workdir / "private"
+    private.mkdir(mode=0o700)
+    os.chown(private, 0, 0)
+    site, port = private / "site", free_port()
+    create(site, port)
+    started = cli("start", site, check=False)
+    try:
+        assert started.returncode == 1, started.stdout + started.stderr
+        assert "GET / answered 403 Forbidden; error log:" in started.stderr
+        assert "search permissions are missing" in started.stderr \
+            or "Permission denied" in started.stderr, started.stderr
+    finally:
+        cli("stop", site, check=False)
+        os.chmod(private, 0o755)
+
 
 def test_restart_and_graceful_keep_the_parent(workdir):
     site, port = workdir / "restart", free_port()
@@ -407,6 +557,21 @@ def test_genconfig_is_valid_configuration():
     finally:
         server.cleanup()
     assert returncode == 0, output
+
+
+def test_genconfig_in_the_tree_says_the_module_is_the_build():
+    """Issue 18 item 8: the LoadModule line names src/mod_python.so."""
+    result = cli("genconfig")
+    lines = result.stdout.splitlines()
+    assert 'LoadModule python_module "%s"' % (REPO / "src" /
+                                              "mod_python.so") in lines
+    assert "# This is the module built in the source tree %s;" % REPO \
+        in lines
+    assert any(line.startswith("# `make install` installs it as")
+               for line in lines), lines
+    # an explicit --module is written as given, without the remark
+    given = cli("genconfig", "--module", built_module()).stdout
+    assert "built in the source tree" not in given
 
 
 def test_version_names_package_module_apache_and_python():

@@ -207,6 +207,19 @@ class Example:
             raise AssertionError("%s: unknown example action %r"
                                  % (where, action))
 
+    def stock_grants(self):
+        """Whether Apache as shipped lets clients into this example's
+        directory without the example saying so: Debian's apache2.conf
+        denies every directory (``<Directory />``) but grants /var/www,
+        the home of the default DocumentRoot.  The docs server denies the
+        examples' directories likewise, so a printed ``<Directory>`` for a
+        directory of one's own must carry its ``Require``."""
+        if "<Directory" not in self.config:
+            return True             # <Location> etc. in the DocumentRoot
+        return all(path.startswith("/var/www/")
+                   for path in self.config_paths
+                   if "<Directory %s" % path in self.config)
+
     def directory(self, root):
         return Path(root) / self.id
 
@@ -214,7 +227,8 @@ class Example:
         """The configuration of this example (with {port} for the harness)."""
         directory = str(self.directory(root))
         if self.config is None:
-            inner = ["<Directory %s>" % directory]
+            inner = ["<Directory %s>" % directory,
+                     "    Require all granted"]
             inner += ["    " + line for line in self.directives]
             inner.append("</Directory>")
             text = "\n".join(inner)
@@ -228,6 +242,9 @@ class Example:
             if self.directives:
                 text += "<Directory %s>\n%s\n</Directory>\n" % (
                     directory, "\n".join(self.directives))
+            if self.stock_grants():
+                text = ("<Directory %s>\n    Require all granted\n"
+                        "</Directory>\n" % directory) + text
         if "<VirtualHost" in text:
             return text
         return ("<VirtualHost *:{port}>\n    ServerName %s\n"
@@ -321,7 +338,11 @@ def docs_server(mpm, tmp_path_factory):
             example.port = free_port()
     subprocess.run(["chmod", "-R", "a+rX", str(htdocs)], check=True)
     # mod_include for the <!--#python--> examples of ssi.rst
-    body = ("<IfModule !include_module>\n    LoadModule include_module "
+    # Apache 2.4 as shipped: a directory nobody granted is refused
+    # (Example.stock_grants)
+    body = ("<Directory %s>\n    Require all denied\n</Directory>\n"
+            % htdocs)
+    body += ("<IfModule !include_module>\n    LoadModule include_module "
             "%s/mod_include.so\n</IfModule>\n" % modules_dir())
     body += "\n".join(example.render(htdocs) for example in EXAMPLES)
     server.config_body = body

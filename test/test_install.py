@@ -209,7 +209,50 @@ def test_install_over_debians_package_says_what_to_remove(tmp_path):
         in result.stderr
     assert "sudo apt-get remove libapache2-mod-python" in result.stderr
     assert "sudo make install && sudo a2enmod python" in result.stderr
+    assert "sudo dpkg-divert --local --rename --add %s" % dso in result.stderr
     assert not dso.exists()
+
+
+def test_install_over_a_diverted_module_proceeds(tmp_path):
+    """After the dpkg-divert the message offers, the package's upgrades
+    write mod_python.so.distrib: installing ours is safe."""
+    dpkg = fake_dpkg(tmp_path, "libapache2-mod-python")
+    divert = tmp_path / "dpkg-divert"
+    divert.write_text('#!/bin/sh\necho "$2.distrib"\n')
+    divert.chmod(0o755)
+    result, dso = make_install_dso(tmp_path, dpkg, "CHECK_DPKG=yes",
+                                   "DPKG_DIVERT=%s" % divert)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is diverted (the package's copy goes to %s.distrib)" % dso \
+        in result.stdout
+    assert dso.read_bytes() == (REPO / "src" / "mod_python.so").read_bytes()
+
+
+def debian_package_installed():
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Status}", "libapache2-mod-python"],
+        capture_output=True, text=True)
+    return result.returncode == 0 and "installed" in result.stdout.split()
+
+
+@pytest.mark.skipif(shutil.which("dpkg") is None,
+                    reason="not a Debian system (no dpkg)")
+def test_check_follows_the_real_package_state():
+    """Against this machine's dpkg and Apache module directory: the
+    install stops exactly when Debian's 3.5 package is installed."""
+    libexecdir = make_variable("LIBEXECDIR")
+    result = subprocess.run(MAKE + ["check_dpkg", "CHECK_DPKG=yes"],
+                            capture_output=True, text=True, timeout=60)
+    if debian_package_installed() and subprocess.run(
+            ["dpkg-divert", "--truename", libexecdir + "/mod_python.so"],
+            capture_output=True, text=True).stdout.strip() == \
+            libexecdir + "/mod_python.so":
+        assert result.returncode != 0
+        assert "belongs to the Debian package libapache2-mod-python" \
+            in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert "belongs to" not in result.stderr
 
 
 def test_install_without_debians_package_proceeds(tmp_path):
@@ -225,3 +268,19 @@ def test_staged_install_does_not_ask_dpkg(tmp_path):
     result, _ = make_install_dso(tmp_path, dpkg,
                                  "DESTDIR=%s" % (tmp_path / "stage"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def make_test_command(pytest_args):
+    result = subprocess.run(MAKE + ["-n", "test",
+                                    "PYTEST_ARGS=%s" % pytest_args],
+                            capture_output=True, text=True, check=True)
+    return result.stdout.replace("\\\n", " ").split("-m pytest", 1)[1]
+
+
+def test_make_test_runs_only_the_files_given():
+    """./scripts/test.sh test/test_tutorial.py ran the whole suite."""
+    words = make_test_command("test/test_tutorial.py").split()
+    assert "test/test_tutorial.py" in words
+    assert "test/" not in words
+    words = make_test_command("-k publisher").split()
+    assert words[-1] == "test/"

@@ -1,4 +1,11 @@
-"""The tutorial of the manual (chapter 3), configured as it is printed."""
+"""The tutorial (Doc/tutorial.rst), configured as it is printed; and its
+authentication step inside a site made by `mod_python create`."""
+
+import pytest
+
+from harness import free_port
+from test_cli import cli, create, get, workdir  # noqa: F401 (fixture)
+from test_docs import EXAMPLES
 
 CONFIG = """
 <VirtualHost *:{port}>
@@ -109,3 +116,98 @@ def test_authenticated_user_visible_in_content_handler(httpd):
     assert response.status_code == 200, response.text
     assert response.text == "user=spam"
     assert httpd.get("/who/page.py", host=AUTH).status_code == 401
+
+
+# ------------------------------------- the tutorial inside a created site
+
+AUTH_DIRECTIVES = ("PythonAuthenHandler", "AuthType", "AuthName", "Require")
+
+
+def tutorial_example(name):
+    for example in EXAMPLES:
+        if example.path.name == "tutorial.rst" and example.name == name:
+            return example
+    raise AssertionError("Doc/tutorial.rst has no example %r" % name)
+
+
+def _created_site_with_tutorial_auth(workdir, mpm, how):  # noqa: F811
+    """A `mod_python create` site (its <Directory> says Require all
+    granted) given the tutorial's authentication example as the tutorial
+    says: `include` appends the printed section after the created one,
+    `edit` replaces the created section's Require line by the printed
+    section's four authentication lines."""
+    example = tutorial_example("auth")
+    site, port = workdir / ("site-" + how), free_port()
+    htdocs = str(site / "htdocs")
+    section = example.config.replace("/mywebdir", htdocs)
+    extra = []
+    if how == "include":
+        include = workdir / "auth.conf"
+        include.write_text(section)
+        include.chmod(0o644)
+        extra = ["--include", include]
+    create(site, port, "--mpm", mpm, *extra)
+    conf = site / "conf" / "httpd.conf"
+    text = conf.read_text()
+    assert "Require all granted" in text
+    if how == "edit":
+        inner = [line.strip() for line in section.splitlines()[1:-1]
+                 if line.split()[0] in AUTH_DIRECTIVES]
+        assert len(inner) == len(AUTH_DIRECTIVES), section
+        created = [line for line in text.splitlines()
+                   if line.strip() == "Require all granted"]
+        assert len(created) == 1, text
+        text = text.replace(created[0], "\n".join(
+            "    " + line for line in inner))
+        conf.write_text(text)
+    for name, code in example.files.items():
+        (site / "htdocs" / name).write_text(code)
+        (site / "htdocs" / name).chmod(0o644)
+    return site, port
+
+
+@pytest.mark.parametrize("how", ["include", "edit"])
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_tutorial_auth_in_a_created_site_asks_for_a_password(
+        workdir, mpm, how):  # noqa: F811
+    """Issue 18 item 1: the created section's `Require all granted` must
+    not let the tutorial's protected page out without credentials."""
+    site, port = _created_site_with_tutorial_auth(workdir, mpm, how)
+    cli("start", site)
+    try:
+        response = get(port, "/myscript.py")
+        assert response.status_code == 401, response.text
+        assert "Hello World!" not in response.text
+        assert response.headers.get("WWW-Authenticate") == \
+            'Basic realm="Restricted Area"'
+        assert get(port, "/myscript.py",
+                   auth=("spam", "wrong")).status_code == 401
+        response = get(port, "/myscript.py", auth=("spam", "eggs"))
+        assert (response.status_code, response.text) == (200, "Hello World!")
+    finally:
+        cli("stop", site)
+
+
+def test_require_lines_beside_each_other_mean_any_of_them(workdir):  # noqa
+    """What the tutorial's warning says happens when `Require valid-user`
+    is added beside `Require all granted` instead of replacing it: Apache
+    serves the page without asking (this is why the warning exists)."""
+    example = tutorial_example("auth")
+    site, port = workdir / "site-beside", free_port()
+    create(site, port)
+    conf = site / "conf" / "httpd.conf"
+    inner = [line.strip() for line in example.config.splitlines()[1:-1]
+             if line.split()[0] in AUTH_DIRECTIVES]
+    conf.write_text(conf.read_text().replace(
+        "    Require all granted",
+        "    Require all granted\n" + "\n".join("    " + line
+                                               for line in inner), 1))
+    for name, code in example.files.items():
+        (site / "htdocs" / name).write_text(code)
+        (site / "htdocs" / name).chmod(0o644)
+    cli("start", site)
+    try:
+        response = get(port, "/myscript.py")
+        assert (response.status_code, response.text) == (200, "Hello World!")
+    finally:
+        cli("stop", site)

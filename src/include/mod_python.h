@@ -290,6 +290,13 @@ extern PyTypeObject mp_hlist_type;
 
 /* <!--#python--> (ssi.c, filterobject.c) */
 void mp_ssi_register_hooks(void);
+
+/* pythonpath.c: what is wrong with a PythonPath expression (a message
+ * allocated in pool), or NULL when it is sys.path and string lists. */
+const char *mp_python_path_problem(apr_pool_t *pool, const char *text);
+
+/* sourceguard.c: refuse to send a handler directory's .py as a file */
+void mp_source_guard_register_hooks(void);
 int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
                           const char *tag, const char *code);
 

@@ -500,11 +500,45 @@ def _resolve(req, module, object_path, names, silent):
         except AttributeError:
             if silent:
                 return _SKIP
-            raise AttributeError("module %r contains no %r (handler %r)"
-                                 % (module.__name__, name, object_path))
+            raise AttributeError(_missing_object(module, obj, name,
+                                                 object_path)) from None
         if isinstance(obj, type):
             obj = obj(req)
     return obj
+
+
+def _module_label(module):
+    """'myscript' (/dir/myscript.py) for a handler module (named by a hash
+    of its file), 'pkg.mod' (/path) for a library module."""
+    path = getattr(module, "__file__", None)
+    name = module.__name__
+    if path and name.startswith("_mp_"):
+        name = os.path.splitext(os.path.basename(path))[0]
+    return "%r (%s)" % (name, path) if path else repr(name)
+
+
+def _missing_object(module, obj, name, object_path):
+    """The message of a handler object not found: which file was imported,
+    what it defines, how to name another function."""
+    if obj is not module:
+        return ("module %s: %r has no %r (handler object %r)"
+                % (_module_label(module), type(obj).__name__, name,
+                   object_path))
+    defined = sorted(key for key, value in vars(module).items()
+                     if not key.startswith("_") and callable(value)
+                     and getattr(value, "__module__", None)
+                     == module.__name__)
+    if defined:
+        shown = ", ".join(defined[:12]) + (", ..." if len(defined) > 12
+                                           else "")
+        what = "it defines %s" % shown
+    else:
+        what = "it defines no functions or classes"
+    return ("module %s contains no %r (handler %r); %s. The function is "
+            "named after the directive (PythonHandler: handler, "
+            "PythonAuthenHandler: authenhandler) or given after '::' "
+            "(PythonHandler module::function)"
+            % (_module_label(module), name, object_path, what))
 
 
 # (handler, phase, directory) -> (module name, object path, its names,
@@ -753,15 +787,51 @@ def _unfold_header_lines(lines):
     return unfolded
 
 
+def _dispatch_frame(code):
+    """Whether a traceback frame is mod_python's dispatch or importlib's
+    machinery, of no interest to whoever reads the traceback."""
+    filename = code.co_filename
+    return (filename.startswith("<frozen importlib")
+            or os.path.dirname(filename) == _IMPORTLIB_DIR
+            or filename in _DISPATCH_FILES)
+
+
+_IMPORTLIB_DIR = os.path.dirname(importlib.__file__)
+_DISPATCH_FILES = frozenset(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for name in ("apache.py", "logbridge.py"))
+
+
+def _format_exception(exc=None):
+    """The traceback of exc (default: the exception being handled),
+    without its leading frames of mod_python's dispatch and of importlib
+    (the last frame is always kept): the first frame shown is the
+    handler's own code.  (A handler called by the C module's short way
+    has no such frames: its traceback starts at its own.)"""
+    import traceback        # only on errors: keeps interpreters small
+    if exc is None:
+        kind, value, tb = sys.exc_info()
+    else:
+        kind, value, tb = type(exc), exc, exc.__traceback__
+    left_out = 0
+    while tb is not None and tb.tb_next is not None \
+            and _dispatch_frame(tb.tb_frame.f_code):
+        tb = tb.tb_next
+        left_out += 1
+    text = "".join(traceback.format_exception(kind, value, tb))
+    if left_out:
+        text = text.replace(
+            "Traceback (most recent call last):\n",
+            "Traceback (most recent call last):\n  [%d frame%s of mod_python "
+            "and importlib left out]\n"
+            % (left_out, "" if left_out == 1 else "s"), 1)
+    return text
+
+
 def _log_exception(target, header, source="mod_python", exc=None):
     """Log header and the traceback of exc (default: the exception being
     handled), line by line, via target; each line starts with source."""
-    import traceback        # only on errors: keeps interpreters small
-    if exc is None:
-        text = traceback.format_exc()
-    else:
-        text = "".join(traceback.format_exception(type(exc), exc,
-                                                  exc.__traceback__))
+    text = _format_exception(exc)
     log = getattr(target, "log_error", None) or log_error
     log("%s: %s (pid %d):" % (source, header, os.getpid()), APLOG_ERR)
     for line in text.rstrip("\n").split("\n"):
@@ -769,11 +839,34 @@ def _log_exception(target, header, source="mod_python", exc=None):
     return text
 
 
+def _error_hints(phase, handler, debug, error):
+    """Numbered advice on exception error: (number, text) pairs."""
+    if not isinstance(error, ImportError):
+        return []
+    module_name = handler.partition("::")[0]
+    hints = []
+    if module_name.endswith((".py", ".pyc")) or "/" in module_name:
+        stem = os.path.splitext(os.path.basename(module_name))[0]
+        hints.append(("MP01003", "%s %s: a handler names a module, not a "
+                      "file: write %s %s for %s.py in the section's "
+                      "directory (or on sys.path)"
+                      % (phase, handler, phase, stem, stem)))
+    if debug and isinstance(error, ModuleNotFoundError):
+        hints.append(("MP01004", "No module named %r: sys.path searched "
+                      "(PythonDebug On) was %r" % (error.name, sys.path)))
+    return hints
+
+
 def _report_error(req, phase, handler, debug, exc=None):
     """Log exc (default: the exception being handled); with PythonDebug
     also send it."""
     text = _log_exception(req, "exception in %s %s (interpreter %r)"
                           % (phase, handler, req.interpreter), exc=exc)
+    error = exc if exc is not None else sys.exc_info()[1]
+    for number, hint in _error_hints(phase, handler, debug, error):
+        req.log_error("mod_python.apache: %s: %s" % (number, hint),
+                      APLOG_ERR)
+        text += "\n%s: %s\n" % (number, hint)
     if not debug or phase in ("PythonLogHandler", "PythonCleanupHandler"):
         return HTTP_INTERNAL_SERVER_ERROR
     try:

@@ -22,6 +22,7 @@ import json
 import os
 import pwd
 import grp
+import re
 import shlex
 import shutil
 import signal
@@ -85,7 +86,9 @@ HELLO_HANDLER = '''\
 """Hello World: the handler `mod_python create` starts you with.
 
 Edit it and reload the page: mod_python re-imports a module whose file
-changed (PythonAutoReload On, the default).
+changed (PythonAutoReload On, the default), as a fresh module, so a
+function you rename or delete is gone too.  Modules it imports are not
+re-imported: restart the server for those (mod_python restart DIR).
 """
 
 from mod_python import apache
@@ -96,6 +99,15 @@ def handler(req):
     req.write("Hello World!")
     return apache.OK
 '''
+
+
+def handler_stub(module, function):
+    """HELLO_HANDLER as MODULE.py with FUNCTION, for --pythonhandler."""
+    text = HELLO_HANDLER.replace(
+        "Hello World: the handler `mod_python create` starts you with.",
+        "%s: the handler `mod_python create --pythonhandler` wrote for "
+        "you." % module)
+    return text.replace("def handler(req):", "def %s(req):" % function)
 
 
 class CliError(Exception):
@@ -342,6 +354,9 @@ def _pythonpath_directive(paths):
 def handler_section(directory, handler, addhandler, paths, options, debug):
     """The <Directory> section running handler for directory."""
     lines = ["<Directory %s>" % _quote(directory),
+             "    # Several Require lines mean ANY of them: to ask for a "
+             "login,",
+             "    # replace this one (Doc/tutorial.rst, authentication).",
              "    Require all granted"]
     if addhandler:
         lines.append("    AddHandler mod_python %s" % " ".join(addhandler))
@@ -395,7 +410,7 @@ def render_config(root, apache, module, args):
     user, group = args.user, args.group
     if not user:
         user, group = unprivileged_account()
-    htdocs = root / "htdocs"
+    htdocs = htdocs_of(root, args)
     mime = mime_types_file(apache)
     lines = [
         "# Apache httpd configuration written by `mod_python create`",
@@ -494,6 +509,16 @@ class ServerRoot:
         except OSError:
             return 0
 
+    def log_lines_after(self, offset):
+        """The error-log lines written after byte offset."""
+        try:
+            with open(self.error_log, "rb") as log:
+                log.seek(offset)
+                text = log.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return text.splitlines()
+
     def log_tail(self, lines=15):
         try:
             text = self.error_log.read_text(errors="replace")
@@ -535,6 +560,39 @@ def _blocked_for_others(path):
             return path
 
 
+def htdocs_of(root, args):
+    """The document root: --htdocs SRC itself (served in place, so that
+    edits show), or root/htdocs (written here, or SRC's copy with
+    --copy-htdocs)."""
+    if args.htdocs and not args.copy_htdocs:
+        return Path(os.path.abspath(args.htdocs))
+    return Path(root) / "htdocs"
+
+
+def stub_module(args):
+    """(MODULE.py, function) to write for --pythonhandler MODULE[::OBJECT]
+    when nothing provides MODULE yet; None when it is found (the htdocs,
+    a --pythonpath directory, an importable module) or is dotted."""
+    import importlib.util
+    module, _, obj = args.pythonhandler.partition("::")
+    obj = obj or "handler"
+    if not module.isidentifier() or not obj.isidentifier():
+        return None
+    places = [args.htdocs] if args.htdocs else []
+    for path in args.pythonpath or ():
+        places += [p for p in path.split(os.pathsep) if p]
+    if any(os.path.exists(os.path.join(place, module + ".py"))
+           or os.path.isdir(os.path.join(place, module))
+           for place in places):
+        return None
+    try:
+        if importlib.util.find_spec(module) is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    return module + ".py", obj
+
+
 def create(args):
     root = ServerRoot(args.directory)
     if root.path.exists() and any(root.path.iterdir()) and not args.force:
@@ -548,17 +606,28 @@ def create(args):
     config = render_config(root.path, apache, module, args)
     for sub in ("conf", "htdocs", "logs", "run"):
         (root.path / sub).mkdir(parents=True, exist_ok=True)
-    if args.htdocs:
+    if args.htdocs and not os.path.isdir(args.htdocs):
+        raise CliError("--htdocs %s: no such directory" % args.htdocs)
+    if args.htdocs and args.copy_htdocs:
         shutil.copytree(args.htdocs, root.path / "htdocs", dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # the default handler gets hello.py (HELLO_HANDLER) below
+    stub = stub_module(args) if args.htdocs or \
+        args.pythonhandler != "hello" else None
+    htdocs = htdocs_of(root.path, args)
+    if stub and not (htdocs / stub[0]).exists():
+        (htdocs / stub[0]).write_text(handler_stub(stub[0][:-3], stub[1]))
+        print("wrote %s: edit it" % (htdocs / stub[0]))
     hello = root.path / "htdocs" / "hello.py"
-    if not args.htdocs and not hello.exists():
+    if not args.htdocs and args.pythonhandler == "hello" \
+            and not hello.exists():
         hello.write_text(HELLO_HANDLER)
     root.conf.write_text(config)
     host, port = parse_listen(args.listen)
     settings = {"httpd": apache.binary, "modules_dir": apache.modules_dir,
                 "module": str(module), "host": host, "port": port,
-                "mpm": args.mpm, "version": mod_python.version}
+                "mpm": args.mpm, "version": mod_python.version,
+                "htdocs": str(htdocs)}
     root.settings_path.write_text(json.dumps(settings, indent=2) + "\n")
     os.chmod(root.path, 0o755)
     _make_readable(root.path)
@@ -589,8 +658,14 @@ def genconfig(args):
         except CliError:
             module = "/usr/lib/apache2/modules/mod_python.so"
     lines = ["# mod_python %s: load the module (on Debian `a2enmod python` "
-             "does this)" % mod_python.version,
-             "LoadModule python_module %s" % _quote(str(module)), ""]
+             "does this)" % mod_python.version]
+    if apache is not None and str(module) == str(source_tree_module()):
+        lines += ["# This is the module built in the source tree %s;"
+                  % Path(module).parent.parent,
+                  "# `make install` installs it as %s: name that one in "
+                  "a real configuration." % _quote(os.path.join(
+                      apache.modules_dir, "mod_python.so"))]
+    lines += ["LoadModule python_module %s" % _quote(str(module)), ""]
     lines += handler_section(args.directory, args.pythonhandler,
                              args.addhandler or [".py"], args.pythonpath,
                              parse_options(args.pythonoption), args.debug)
@@ -657,7 +732,8 @@ def _check_runnable(root, settings):
     check_module_version(settings["module"], explicit=settings["module"])
     if os.geteuid() == 0:
         _make_readable(root.path)
-        for path in (root.path, PACKAGE_DIR):
+        htdocs = Path(settings.get("htdocs") or root.path / "htdocs")
+        for path in (root.path, htdocs, PACKAGE_DIR):
             blocked = _blocked_for_others(path / "x")
             if blocked:
                 print("mod_python: warning: %s is not accessible to other "
@@ -677,6 +753,126 @@ def answers(host, port, timeout=2):
             return s.recv(16).startswith(b"HTTP/")
     except OSError:
         return False
+
+
+# Error-log text telling that a 403 comes from file permissions (the
+# children's user cannot read the site), not from the configuration.
+PERMISSION_MARKS = ("Permission denied", "AH00035", "AH00132", "AH00529")
+SEVERE_LEVELS = (":error]", ":crit]", ":alert]", ":emerg]")
+LOG_PREFIX = re.compile(r"^\[[^]]*\] \[[^]]*\] (\[pid [^]]*\] )?"
+                        r"(\[client [^]]*\] )?")
+
+
+class CheckResult:
+    """What the check request after start/restart got: the status (None
+    when nothing answered), its reason phrase and the error-log lines it
+    wrote."""
+
+    def __init__(self, status, reason, log_lines):
+        self.status, self.reason, self.log_lines = status, reason, log_lines
+
+    def first_error(self):
+        """The first relevant error-log line: the first of level error or
+        worse, with the exception line when a traceback follows it."""
+        for index, line in enumerate(self.log_lines):
+            if any(level in line for level in SEVERE_LEVELS):
+                following = [text for text in self.log_lines[index + 1:]
+                             if any(level in text for level in SEVERE_LEVELS)]
+                message = _log_message(line)
+                if any("Traceback" in text for text in following[:2]):
+                    exception = _exception_line(following)
+                    if exception:
+                        message = "%s %s" % (message, exception)
+                return message
+        return _log_message(self.log_lines[0]) if self.log_lines else None
+
+    def of_the_users_making(self):
+        """2xx, 3xx and 4xx answers a configuration or handler chose (404,
+        401, a 403 by Require): not an error of the site.  A 403 from
+        file permissions, a 5xx or no answer are."""
+        if self.status is None or self.status >= 500:
+            return False
+        if self.status == 403:
+            return not any(mark in line for line in self.log_lines
+                           for mark in PERMISSION_MARKS)
+        return True
+
+    def describe(self):
+        if self.status is None:
+            text = "GET / got no answer (%s)" % self.reason
+        else:
+            text = "GET / answered %d %s" % (self.status, self.reason)
+        error = self.first_error()
+        return text + ("; error log: %s" % error if error else "")
+
+
+def _log_message(line):
+    """An error-log line without its [time] [module:level] [pid] [client]
+    prefix."""
+    return LOG_PREFIX.sub("", line, count=1).rstrip()
+
+
+def _exception_line(lines):
+    """The exception line ending the first traceback logged in lines."""
+    found = None
+    for line in lines:
+        message = _log_message(line)
+        text = message[len("mod_python: "):] \
+            if message.startswith("mod_python: ") else message
+        if not text.startswith("  "):
+            break                   # the next message: the traceback ended
+        if not text.startswith("   "):
+            found = text.strip()    # "  ValueError: boom" (not a frame)
+    return found
+
+
+def check_request(root, settings, timeout=10):
+    """GET / on the server just started; the answer and the error-log
+    lines written meanwhile."""
+    import http.client
+    try:
+        offset = root.error_log.stat().st_size
+    except OSError:
+        offset = 0
+    host = settings["host"] if settings["host"] not in (
+        "", "0.0.0.0", "*") else "127.0.0.1"
+    if host == "::":
+        host = "::1"
+    status, reason = None, "connection failed"
+    connection = http.client.HTTPConnection(host, settings["port"],
+                                            timeout=timeout)
+    try:
+        connection.request("GET", "/", headers={"Host": "localhost"})
+        response = connection.getresponse()
+        response.read()
+        status, reason = response.status, response.reason
+    except (OSError, http.client.HTTPException) as exc:
+        reason = str(exc) or exc.__class__.__name__
+    finally:
+        connection.close()
+    lines = root.log_lines_after(offset)
+    if status is None or status >= 400:
+        # the child may log just after answering
+        deadline = time.monotonic() + 1
+        while not any(any(level in line for level in SEVERE_LEVELS)
+                      for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            lines = root.log_lines_after(offset)
+    return CheckResult(status, reason, lines)
+
+
+def report_check(root, settings, serving):
+    """Print serving + the check request's answer; CliError when the site
+    answers with an error that is not of the user's making."""
+    check = check_request(root, settings)
+    if check.of_the_users_making():
+        print("%s; %s" % (serving, check.describe()))
+        return 0
+    raise CliError(
+        "Apache runs (pid %d) but %s\nThe server is still running: fix "
+        "the cause and reload the page, or mod_python stop %s (error log: "
+        "%s)" % (root.pid() or 0, check.describe(),
+                 shlex.quote(str(root.path)), root.error_log))
 
 
 def url_of(settings):
@@ -715,9 +911,9 @@ def start(args):
         raise CliError("Apache did not start:\n%s\n%s"
                        % (output, root.log_tail()))
     _wait_ready(root, settings, before, args.timeout)
-    print("mod_python: serving %s (pid %d, error log %s)"
-          % (url_of(settings), root.pid() or 0, root.error_log))
-    return 0
+    return report_check(root, settings,
+                        "mod_python: serving %s (pid %d, error log %s)"
+                        % (url_of(settings), root.pid() or 0, root.error_log))
 
 
 def _wait_ready(root, settings, before, timeout):
@@ -778,9 +974,9 @@ def restart(args):
         output = (result.stdout + result.stderr).strip() if result else ""
         raise CliError("apache -k %s failed:\n%s" % (command, output))
     _wait_ready(root, settings, before, args.timeout)
-    print("mod_python: restarted (pid %d), serving %s"
-          % (root.pid() or 0, url_of(settings)))
-    return 0
+    return report_check(root, settings,
+                        "mod_python: restarted (pid %d), serving %s"
+                        % (root.pid() or 0, url_of(settings)))
 
 
 def status(args):
@@ -884,8 +1080,12 @@ def build_parser():
     p.add_argument("--log-level", default="info", metavar="LEVEL",
                    help="Apache LogLevel (default: %(default)s)")
     p.add_argument("--htdocs", metavar="SRC",
-                   help="copy this document tree instead of writing the "
-                        "Hello World handler")
+                   help="serve this document tree, in place (edits show "
+                        "at once), instead of DIR/htdocs with the Hello "
+                        "World handler")
+    p.add_argument("--copy-htdocs", action="store_true",
+                   help="with --htdocs: serve a copy of SRC in DIR/htdocs "
+                        "instead")
     p.add_argument("--include", action="append", metavar="FILE",
                    help="add `Include FILE` at the end of httpd.conf; it may "
                         "use ${MP_HTDOCS} and ${MP_SERVER_ROOT} (repeatable)")
