@@ -807,6 +807,14 @@ apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
          * grow the request pool with the length of the response */
         ctx->bb_out = apr_brigade_create(f->r ? f->r->pool : f->c->pool,
                                          f->c->bucket_alloc);
+        /* The filter may change the body: a Content-Length set by the
+         * handler (or the core, for a file) would no longer be true.
+         * As mod_deflate does: drop it; httpd's own content-length
+         * filter puts the right one back when it sees the whole body,
+         * else the response is chunked. */
+        if (f->r != NULL) {
+            apr_table_unset(f->r->headers_out, "Content-Length");
+        }
     }
     call.bb_out = ctx->bb_out;
     /* (a handler that failed after close() had ended the response: the

@@ -214,3 +214,11 @@ def many_calls(req):
         req.write(chunk)
     req.write("growth %d\n" % (_rss_kib() - before))
     return apache.OK
+
+
+def with_length(req):
+    """Declares the length of its body, which a filter then changes."""
+    req.content_type = "text/plain"
+    req.set_content_length(6)
+    req.write("static", 0)
+    return apache.OK
