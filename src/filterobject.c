@@ -734,7 +734,7 @@ static void abort_connection(conn_rec *c)
  * caller, now and for the rest of the request. */
 static apr_status_t output_cut(ap_filter_t *f, mp_filter_ctx *ctx)
 {
-    request_rec *r = f->r;
+    request_rec *r = f->r, *last;
     conn_rec *c = f->c;
     apr_bucket_brigade *bb;
 
@@ -743,13 +743,21 @@ static apr_status_t output_cut(ap_filter_t *f, mp_filter_ctx *ctx)
         abort_connection(c);
         return ctx->cut;
     }
+    for (last = r; last != NULL; last = last->main) {
+        mp_request_state *state = ap_get_module_config(last->request_config,
+                                                       &python_module);
+        if (state != NULL) {
+            state->output_cut = 1;  /* req.write() says why it fails */
+        }
+    }
     r->no_cache = 1;
     if (r->main != NULL) {
         r->main->no_cache = 1;
     }
     if (r->main == NULL && !r->sent_bodyct && !c->aborted) {
-        request_rec *last = r;
         apr_status_t rv;
+
+        last = r;
 
         bb = apr_brigade_create(r->pool, c->bucket_alloc);
         APR_BRIGADE_INSERT_TAIL(bb, ap_bucket_error_create(

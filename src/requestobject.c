@@ -781,6 +781,23 @@ static int write_args(PyObject *const *args, Py_ssize_t nargs,
     return *flush < 0 ? -1 : 0;
 }
 
+/* OSError for a failed req.write() or req.flush() (what: "write"), saying
+ * why when mod_python knows: an output filter that failed cut the
+ * response, rather than the client going away. */
+static PyObject *write_failed(mp_request_state *state, const char *what)
+{
+    if (state != NULL && state->output_cut) {
+        PyErr_Format(PyExc_OSError, "%s to client failed: an output filter "
+                     "failed and cut the response (its traceback is in the "
+                     "error log)", what);
+    }
+    else {
+        PyErr_Format(PyExc_OSError, "%s to client failed (client closed "
+                     "the connection?)", what);
+    }
+    return NULL;
+}
+
 static PyObject *request_write(mp_request *self, PyObject *const *args,
                                Py_ssize_t nargs, PyObject *kwnames)
 {
@@ -821,9 +838,7 @@ static PyObject *request_write(mp_request *self, PyObject *const *args,
     Py_END_ALLOW_THREADS
     Py_DECREF(bytes);
     if (rc < 0) {
-        PyErr_SetString(PyExc_OSError, "write to client failed "
-                        "(client closed the connection?)");
-        return NULL;
+        return write_failed(state, "write");
     }
     Py_RETURN_NONE;
 }
@@ -844,8 +859,7 @@ static PyObject *request_flush(mp_request *self, PyObject *unused)
     }
     Py_END_ALLOW_THREADS
     if (rc < 0) {
-        PyErr_SetString(PyExc_OSError, "flush to client failed");
-        return NULL;
+        return write_failed(self->state, "flush");
     }
     Py_RETURN_NONE;
 }

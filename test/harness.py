@@ -419,6 +419,12 @@ class Httpd:
                 return log
             time.sleep(0.05)
 
+    def assert_log(self, text, since=0, timeout=5):
+        """wait_for_log, failing the test when text does not show up."""
+        log = self.wait_for_log(text, since, timeout)
+        assert text in log, "%r not in the error log:\n%s" % (text, log)
+        return log
+
     def crash_lines(self):
         return [line for line in self.error_log().splitlines()
                 if any(pattern in line for pattern in CRASH_PATTERNS)]

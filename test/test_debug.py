@@ -64,7 +64,7 @@ def test_debug_on_still_logs(httpd, trace_id):
     offset = httpd.error_log_size()
     httpd.get("/on/page?raise=" + trace_id, host=HOST)
     assert "MarkerError: boom " + trace_id in \
-        httpd.wait_for_log("boom " + trace_id, since=offset)
+        httpd.assert_log("boom " + trace_id, since=offset)
 
 
 @pytest.mark.parametrize("path, expected_in_log", [

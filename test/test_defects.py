@@ -54,7 +54,7 @@ def test_every_log_error_takes_any_str_and_bytes(httpd):
     marker = uuid.uuid4().hex[:8]
     offset = httpd.error_log_size()
     assert get(httpd, "/log?" + marker).text == "logged " + marker
-    httpd.wait_for_log("filter-%s nul" % marker, since=offset)
+    httpd.assert_log("filter-%s nul" % marker, since=offset)
     with open(httpd.error_log_path, "rb") as log:
         log.seek(offset)
         text = log.read()

@@ -332,7 +332,7 @@ def test_filter_that_loses_data_of_a_handler_gives_500(httpd):
     assert response.status == 500
     assert b"w0," not in response.content and b"w1," not in response.content
     assert response.complete
-    httpd.wait_for_log("filter broke on purpose", since=offset)
+    httpd.assert_log("filter broke on purpose", since=offset)
 
 
 @pytest.mark.parametrize("protocol,framing", [
@@ -368,7 +368,8 @@ def test_filter_failing_in_a_later_call_after_taking_data_cuts(httpd):
     assert response.content == b"part one\n"
     assert not response.complete
     assert response.ended == "reset"
-    httpd.wait_for_log("fail_second_call broke on purpose", since=offset)
+    assert "fail_second_call broke on purpose" in httpd.wait_for_log(
+        "fail_second_call broke on purpose", since=offset)
 
 
 def test_filter_that_loses_data_in_a_subrequest_cuts_the_response(httpd):
@@ -378,7 +379,7 @@ def test_filter_that_loses_data_in_a_subrequest_cuts_the_response(httpd):
     response = Exchange(httpd.port, "/include-cut.shtml")
     assert response.raw == b""
     assert response.ended == "reset"
-    httpd.wait_for_log("cut_short broke on purpose", since=offset)
+    httpd.assert_log("cut_short broke on purpose", since=offset)
 
 
 def test_filter_that_loses_data_of_a_content_length_response(httpd):
@@ -393,7 +394,13 @@ def test_filter_that_loses_data_of_a_content_length_response(httpd):
     assert b"end" not in response.content
     assert not response.complete
     assert response.ended == "reset"
-    httpd.wait_for_log("cut_at_boom broke on purpose", since=offset)
+    assert "cut_at_boom broke on purpose" in httpd.wait_for_log(
+        "cut_at_boom broke on purpose", since=offset)
+    # the handler's next req.write() fails, saying why (not "client
+    # closed the connection?")
+    why = ("OSError: write to client failed: an output filter failed and "
+           "cut the response")
+    httpd.assert_log(why, since=offset)
     # the server goes on
     assert httpd.get("/static.txt", host=HOST).status_code == 200
 

@@ -267,7 +267,7 @@ def test_source_view_of_a_denied_page_is_404(httpd):
     response = get(httpd, "/denied.psp_")
     assert response.status_code == 404
     assert "denied page" not in response.text
-    assert "MP06005" in httpd.wait_for_log("MP06005", since=offset)
+    httpd.assert_log("MP06005", since=offset)
 
 
 def test_source_view_only_of_existing_page(httpd):

@@ -233,7 +233,7 @@ def test_foreign_ids_are_ignored(httpd, store):
         body = response.json()
         assert body["new"] and body["id"] != bad and SID.match(body["id"])
         assert session_cookie(response) is not None
-    assert "MP08002" in httpd.wait_for_log("MP08002", since=offset)
+    httpd.assert_log("MP08002", since=offset)
     files = httpd.var / "files"
     if files.exists():
         assert all(SID.match(name) or len(name) == 2 or ".tmp" in name

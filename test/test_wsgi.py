@@ -118,7 +118,7 @@ def test_35_wsgihandler(httpd):
     response = get(httpd, "/tests.py")
     assert response.status_code == 200, response.text
     assert response.text.endswith("test ok\n"), response.text
-    httpd.wait_for_log("written_from_wsgi_test", since=offset)
+    httpd.assert_log("written_from_wsgi_test", since=offset)
 
 
 def test_35_wsgihandler_location(httpd):
@@ -196,7 +196,7 @@ def test_base_uri_option_and_mismatch(httpd, clean_log):
     offset = httpd.error_log_size()
     response = get(httpd, "/based/elsewhere")
     assert response.status_code == 404
-    httpd.wait_for_log("MP07002", since=offset)
+    httpd.assert_log("MP07002", since=offset)
 
 
 # -------------------------------------------------------------- wsgi.input
@@ -308,7 +308,7 @@ def test_application_exception_is_a_500_with_traceback(httpd):
     offset = httpd.error_log_size()
     response = get(httpd, "/app/error")
     assert response.status_code == 500
-    httpd.wait_for_log("application failure marker", since=offset)
+    httpd.assert_log("application failure marker", since=offset)
 
 
 @pytest.mark.parametrize("offset,length", [(0, None), (1000, None),
@@ -346,7 +346,7 @@ def test_file_wrapper_uses_sendfile(httpd, data_file, offset, length):
     assert httpd.read_var("read-" + marker) is None
     assert httpd.wait_for_var("closed-" + marker) == "closed"
     if length == "200000":          # file shorter than its Content-Length
-        httpd.wait_for_log("MP07005", since=offset_log)
+        httpd.assert_log("MP07005", since=offset_log)
 
 
 def test_content_length_longer_body_is_truncated(httpd, clean_log):
@@ -354,7 +354,7 @@ def test_content_length_longer_body_is_truncated(httpd, clean_log):
     response = raw_request(httpd.port, "GET", "/app/length?cl=4", HOST)
     assert response.status == 200
     assert response.body == b"0123"
-    httpd.wait_for_log("MP07004", since=offset)
+    httpd.assert_log("MP07004", since=offset)
 
 
 def test_content_length_shorter_body_closes_connection(httpd, clean_log):
@@ -370,7 +370,7 @@ def test_content_length_shorter_body_closes_connection(httpd, clean_log):
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"Content-Length: 15" in head
     assert body == b"0123456789"
-    httpd.wait_for_log("MP07005", since=offset)
+    httpd.assert_log("MP07005", since=offset)
 
 
 # ------------------------------------------- what the server must refuse
@@ -393,7 +393,7 @@ def test_missing_callable_is_a_500(httpd):
     offset = httpd.error_log_size()
     response = get(httpd, "/noapp/")
     assert response.status_code == 500
-    httpd.wait_for_log("MP07001", since=offset)
+    httpd.assert_log("MP07001", since=offset)
 
 
 # ------------------------------------------------ interpreters, reloading
@@ -502,7 +502,7 @@ def test_framework_error_pages(httpd, framework):
     assert response.status_code == 500
     assert "failure marker" not in response.text      # no debug page
     # the framework logs the traceback through wsgi.errors / logging
-    httpd.wait_for_log("%s failure marker" % framework, since=offset)
+    httpd.assert_log("%s failure marker" % framework, since=offset)
 
 
 # ---------------------------------------------- the worker MPM, threads

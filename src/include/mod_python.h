@@ -196,6 +196,8 @@ typedef struct mp_request_state {
     char *write_buffer;           /* small req.write(data, 0) data, kept */
     apr_size_t write_buffered;    /* until it is handed to Apache */
     int wrote_to_apache;          /* some of the body went to Apache */
+    int output_cut;               /* a Python output filter failed and cut
+                                   * the response (filterobject.c) */
     apr_hash_t *filters;          /* req.register_*_filter: name -> ctx */
     const char *current_directory;/* directory of the running handler */
     const mp_handler *current_handler; /* the running handler, or NULL */
