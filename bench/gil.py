@@ -99,6 +99,9 @@ def wrk(url, connections, duration, results, key):
     if result.returncode != 0:
         raise RuntimeError("wrk failed:\n" + result.stdout)
     results[key] = parse_wrk(result.stdout)
+    for line in result.stdout.splitlines():     # say what the errors were
+        if "Non-2xx" in line or "Socket errors" in line:
+            print("  %s: %s" % (url, line.strip()))
 
 
 def measure(server, loops, connections, duration):

@@ -190,7 +190,6 @@ static PyStructSequence_Desc finfo_desc = {
     FINFO_SEQUENCE
 };
 
-
 static long unix_mode(const apr_finfo_t *f)
 {
     apr_fileperms_t p = f->protection;
