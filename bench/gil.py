@@ -18,7 +18,11 @@ connections each, at the same time.  Rows, all in the same run:
                 one would do without own-GIL interpreters
 
 req/s is the sum of both wrk processes; each figure is the median over
---rounds.  The rows of one round run one after the other, so a noisy
+--rounds.  "cores used" is the CPU time of the httpd children per second
+of the run: the parallelism they actually got, which other processes on a
+shared machine reduce (own GIL: up to 2 on two free cores; a shared GIL:
+at most 1).  wrk's read errors under the event MPM are keep-alive
+connections the MPM closes when all 16 threads are busy (wrk reconnects).  The rows of one round run one after the other, so a noisy
 neighbour hurts them alike; the load average is printed before and after.
 Benchmarks never run in `make test` or CI.
 """
@@ -30,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +42,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "test"))
 
 from harness import Httpd  # noqa: E402
-from run import parse_wrk  # noqa: E402
+from run import cpu_ticks, parse_wrk  # noqa: E402
 
 SITE = HERE / "site" / "gil"
 WRK = os.environ.get("MP_BENCH_WRK") or shutil.which("wrk") or "wrk"
@@ -51,7 +56,10 @@ MinSpareThreads 1
 MaxSpareThreads 16
 """
 
+# KeepAlive Off: with two processes, 16 keep-alive connections would
+# starve (a child serves one connection until the client closes it)
 TWO_CHILDREN = """
+KeepAlive Off
 StartServers 2
 ServerLimit 2
 MaxRequestWorkers 2
@@ -86,7 +94,7 @@ ROWS = {
 
 def start(row):
     mpm, limits, gil = ROWS[row]
-    server = Httpd(mpm, limits + APPS.format(gil=gil), htdocs=SITE,
+    server = Httpd(mpm, APPS.format(gil=gil) + limits, htdocs=SITE,
                    name="mp-bench-gil", extra_pythonpath=["."])
     return server.start(timeout=30)
 
@@ -105,11 +113,16 @@ def wrk(url, connections, duration, results, key):
 
 
 def measure(server, loops, connections, duration):
-    """Both applications under load at once: (req/s, p99 ms, errors)."""
+    """Both applications under load at once: (req/s, p99 ms, errors,
+    cores): cores is the CPU time the httpd children used per second of
+    the run, the parallelism they got whatever the req/s."""
     for app in ("app_a", "app_b"):          # interpreters made, modules in
         for _ in range(3):
             server.get("/%s/work?%d" % (app, loops))
     results = {}
+    children = server.child_pids()
+    ticks = cpu_ticks(children)
+    started = time.monotonic()
     threads = [threading.Thread(target=wrk, args=(
         server.url("/%s/work?%d" % (app, loops)), connections // 2,
         duration, results, app)) for app in ("app_a", "app_b")]
@@ -117,10 +130,12 @@ def measure(server, loops, connections, duration):
         thread.start()
     for thread in threads:
         thread.join()
+    cores = ((cpu_ticks(children) - ticks) / os.sysconf("SC_CLK_TCK")
+             / (time.monotonic() - started))
     rps = sum(results[app][0] for app in results)
     p99 = max(results[app][1] or 0 for app in results)
     errors = sum(results[app][2] for app in results)
-    return rps, p99, errors
+    return rps, p99, errors, cores
 
 
 def load_average():
@@ -159,19 +174,21 @@ def main():
             server.stop()
             server.cleanup()
 
-    shared = statistics.median(rps for rps, _, _ in figures["event-shared"])
+    def column(row, index):
+        return statistics.median(values[index] for values in figures[row])
+
+    shared = column("event-shared", 0)
     print()
-    print("| row | req/s | vs event-shared | p99 ms | errors |")
-    print("|---|---:|---:|---:|---:|")
+    print("| row | req/s | vs event-shared | p99 ms | wrk errors | "
+          "cores used |")
+    print("|---|---:|---:|---:|---:|---:|")
     for row in ROWS:
-        rps = statistics.median(value for value, _, _ in figures[row])
-        p99 = statistics.median(value for _, value, _ in figures[row])
-        errors = sum(value for _, _, value in figures[row])
-        print("| %s | %.0f | %.2fx | %.1f | %d |" % (row, rps, rps / shared,
-                                                  p99, errors))
+        print("| %s | %.0f | %.2fx | %.1f | %d | %.2f |" % (
+            row, column(row, 0), column(row, 0) / shared, column(row, 1),
+            sum(values[2] for values in figures[row]), column(row, 3)))
     print("\nper round (req/s): " + "; ".join(
-        "%s %s" % (row, ", ".join("%.0f" % rps for rps, _, _ in values))
-        for row, values in figures.items()))
+        "%s %s" % (row, ", ".join("%.0f" % values[0] for values in rounds))
+        for row, rounds in figures.items()))
 
 
 def python_version(server):
