@@ -70,17 +70,6 @@ static PyStructSequence_Desc finfo_desc = {
     FINFO_SEQUENCE
 };
 
-static PyTypeObject finfo_type;
-
-static int finfo_type_ready(void)
-{
-    /* a static type shared by the interpreters (they share the GIL) */
-    if (finfo_type.tp_name != NULL) {
-        return 0;
-    }
-    return PyStructSequence_InitType2(&finfo_type, &finfo_desc);
-}
-
 static long unix_mode(const apr_finfo_t *f)
 {
     apr_fileperms_t p = f->protection;
@@ -120,9 +109,10 @@ static PyObject *finfo_time(apr_time_t t)
 PyObject *mp_finfo_new(const apr_finfo_t *f)
 {
     PyObject *obj, *v[FINFO_FIELDS];
+    mp_state *state = mp_state_get();
     int i;
 
-    if (finfo_type_ready() != 0) {
+    if (state == NULL) {
         return NULL;
     }
     v[FI_MODE] = IF_VALID(APR_FINFO_UPROT, PyLong_FromLong(unix_mode(f)));
@@ -154,7 +144,7 @@ PyObject *mp_finfo_new(const apr_finfo_t *f)
     v[FI_ST_MTIME] = Py_XNewRef(v[FI_MTIME]);
     v[FI_ST_CTIME] = Py_XNewRef(v[FI_CTIME]);
 
-    obj = PyStructSequence_New(&finfo_type);
+    obj = PyStructSequence_New(state->finfo_type);
     for (i = 0; i < FINFO_FIELDS; i++) {
         if (v[i] == NULL) {
             Py_CLEAR(obj);
@@ -210,10 +200,7 @@ int mp_finfo_fill(PyObject *obj, apr_finfo_t *f, apr_pool_t *p)
     if (obj == Py_None) {
         return 0;
     }
-    if (finfo_type_ready() != 0) {
-        return -1;
-    }
-    if (!PyObject_TypeCheck(obj, &finfo_type)) {
+    if (!mp_type_check(obj, MP_TYPE_FINFO)) {
         PyErr_Format(PyExc_TypeError, "req.finfo takes the result of "
                      "apache.stat() (or None), not %.100s",
                      Py_TYPE(obj)->tp_name);
@@ -468,19 +455,152 @@ static const struct {
 
 #undef CONSTANT
 
-static int apache_exec(PyObject *module)
+/* ------------------------------------------------------ module state */
+
+/* The key of the running interpreter's first _apache module in its
+ * interpreter dict (PyInterpreterState_GetDict). */
+#define MP_STATE_KEY "mod_python._apache"
+
+/* This thread's last answer of mp_state_get, and the interpreter it is
+ * for (by id: ids are never reused, addresses can be). */
+static __thread int64_t cached_interp_id = -1;
+static __thread mp_state *cached_state;
+
+mp_state *mp_state_get(void)
 {
-    PyTypeObject *types[] = {&mp_table_type, &mp_request_type,
-                             &mp_conn_type, &mp_server_type,
-                             &mp_hlist_type};
+    PyInterpreterState *istate = PyInterpreterState_Get();
+    int64_t id = PyInterpreterState_GetID(istate);
+    PyObject *dict, *module;
+
+    if (id == cached_interp_id && cached_state != NULL) {
+        return cached_state;
+    }
+    dict = PyInterpreterState_GetDict(istate);
+    if (dict == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "mod_python: this interpreter has no state dict");
+        return NULL;
+    }
+    module = PyDict_GetItemString(dict, MP_STATE_KEY);     /* borrowed */
+    if (module == NULL) {
+        /* not imported here yet: its exec slot records it */
+        PyObject *imported = PyImport_ImportModule("_apache");
+
+        if (imported == NULL) {
+            return NULL;
+        }
+        Py_DECREF(imported);
+        module = PyDict_GetItemString(dict, MP_STATE_KEY);
+        if (module == NULL) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "mod_python: _apache did not record its state");
+            return NULL;
+        }
+    }
+    /* the interpreter dict keeps module (and so its state) alive until
+     * the interpreter is finalised */
+    cached_state = PyModule_GetState(module);
+    cached_interp_id = cached_state != NULL ? id : -1;
+    return cached_state;
+}
+
+int mp_type_check(PyObject *obj, size_t which)
+{
+    mp_state *state = mp_state_get();
+
+    if (state == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return PyObject_TypeCheck(obj, *(PyTypeObject **)((char *)state + which));
+}
+
+static int apache_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    mp_state *state = PyModule_GetState(module);
+
+    if (state != NULL) {
+        Py_VISIT(state->request_type);
+        Py_VISIT(state->table_type);
+        Py_VISIT(state->conn_type);
+        Py_VISIT(state->server_type);
+        Py_VISIT(state->hlist_type);
+        Py_VISIT(state->filter_type);
+        Py_VISIT(state->finfo_type);
+    }
+    return 0;
+}
+
+static int apache_clear(PyObject *module)
+{
+    mp_state *state = PyModule_GetState(module);
+
+    if (state != NULL) {
+        Py_CLEAR(state->request_type);
+        Py_CLEAR(state->table_type);
+        Py_CLEAR(state->conn_type);
+        Py_CLEAR(state->server_type);
+        Py_CLEAR(state->hlist_type);
+        Py_CLEAR(state->filter_type);
+        Py_CLEAR(state->finfo_type);
+    }
+    return 0;
+}
+
+static void apache_free(void *module)
+{
+    (void)apache_clear((PyObject *)module);
+}
+
+/* Make this interpreter's types (a heap type each, its module: this). */
+static int make_types(PyObject *module, mp_state *state)
+{
+    struct {
+        PyTypeObject **slot;
+        PyType_Spec *spec;
+    } made[] = {
+        {&state->table_type, &mp_table_spec},
+        {&state->request_type, &mp_request_spec},
+        {&state->conn_type, &mp_conn_spec},
+        {&state->server_type, &mp_server_spec},
+        {&state->hlist_type, &mp_hlist_spec},
+        {&state->filter_type, &mp_filter_spec},
+    };
     size_t i;
 
-    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-        if (PyType_Ready(types[i]) != 0) {
+    for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+        *made[i].slot = (PyTypeObject *)PyType_FromModuleAndSpec(
+            module, made[i].spec, NULL);
+        if (*made[i].slot == NULL) {
             return -1;
         }
     }
-    if (finfo_type_ready() != 0 || mp_mutex_add_functions(module) != 0) {
+    state->finfo_type = PyStructSequence_NewType(&finfo_desc);
+    return state->finfo_type != NULL ? 0 : -1;
+}
+
+static int apache_exec(PyObject *module)
+{
+    mp_state *state = PyModule_GetState(module);
+    PyObject *dict, *first;
+    size_t i;
+
+    if (state == NULL || make_types(module, state) != 0) {
+        return -1;
+    }
+    /* the first _apache of this interpreter is the one C code uses */
+    dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+    if (dict == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "mod_python: this interpreter has no state dict");
+        return -1;
+    }
+    first = PyDict_GetItemString(dict, MP_STATE_KEY);
+    if (first == NULL
+        && PyDict_SetItemString(dict, MP_STATE_KEY, module) != 0) {
+        return -1;
+    }
+    if (mp_mutex_add_functions(module) != 0) {
         return -1;
     }
     for (i = 0; i < sizeof(apache_constants) / sizeof(apache_constants[0]);
@@ -490,17 +610,18 @@ static int apache_exec(PyObject *module)
             return -1;
         }
     }
-    if (PyModule_AddObjectRef(module, "table", (PyObject *)&mp_table_type) != 0
+    if (PyModule_AddObjectRef(module, "table",
+                              (PyObject *)state->table_type) != 0
         || PyModule_AddObjectRef(module, "make_table",
-                                 (PyObject *)&mp_table_type) != 0
+                                 (PyObject *)state->table_type) != 0
         || PyModule_AddObjectRef(module, "mp_request",
-                                 (PyObject *)&mp_request_type) != 0
+                                 (PyObject *)state->request_type) != 0
         || PyModule_AddObjectRef(module, "mp_conn",
-                                 (PyObject *)&mp_conn_type) != 0
+                                 (PyObject *)state->conn_type) != 0
         || PyModule_AddObjectRef(module, "mp_server",
-                                 (PyObject *)&mp_server_type) != 0
+                                 (PyObject *)state->server_type) != 0
         || PyModule_AddObjectRef(module, "mp_finfo",
-                                 (PyObject *)&finfo_type) != 0
+                                 (PyObject *)state->finfo_type) != 0
         || PyModule_AddStringConstant(module, "version",
                                       MP_VERSION_STRING) != 0
         || PyModule_AddStringConstant(module, "httpd_version",
@@ -530,6 +651,16 @@ static int apache_exec(PyObject *module)
 
 static PyModuleDef_Slot apache_slots[] = {
     {Py_mod_exec, apache_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    /* no per-process state: every interpreter has its own module, types
+     * and state, so an interpreter with its own GIL may import it */
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* our C code relies on the GIL (module state, request state, the
+     * objects' fields): a free-threaded Python must keep it on for us */
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
     {0, NULL}
 };
 
@@ -537,9 +668,12 @@ static struct PyModuleDef apache_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_apache",
     .m_doc = "mod_python's interface to Apache (use mod_python.apache)",
-    .m_size = 0,
+    .m_size = sizeof(mp_state),
     .m_methods = apache_functions,
     .m_slots = apache_slots,
+    .m_traverse = apache_traverse,
+    .m_clear = apache_clear,
+    .m_free = apache_free,
 };
 
 PyObject *mp_init_apache_module(void)

@@ -22,8 +22,13 @@ typedef struct {
 
 PyObject *mp_conn_new(conn_rec *c, PyObject *owner)
 {
-    mp_conn *self = PyObject_New(mp_conn, &mp_conn_type);
+    mp_state *state = mp_state_get();
+    mp_conn *self;
 
+    if (state == NULL) {
+        return NULL;
+    }
+    self = PyObject_New(mp_conn, state->conn_type);
     if (self == NULL) {
         return NULL;
     }
@@ -60,8 +65,11 @@ static conn_rec *conn_rec_of(mp_conn *self)
 
 static void conn_dealloc(mp_conn *self)
 {
+    PyTypeObject *type = Py_TYPE(self);
+
     Py_XDECREF(self->owner);
     PyObject_Free(self);
+    Py_DECREF(type);            /* a heap type: each instance holds it */
 }
 
 typedef enum {
@@ -258,7 +266,7 @@ int mp_process_connection(conn_rec *c)
     }
     name = mp_select_interpreter(NULL, c->base_server, conf, h,
                                  MP_PHASE_COUNT);
-    interp = mp_acquire_interpreter(name, c->base_server);
+    interp = mp_acquire_interpreter(name, conf->gil, c->base_server);
     if (interp == NULL) {
         if (c->cs != NULL) {
             c->cs->state = CONN_STATE_LINGER;
@@ -320,13 +328,18 @@ static PyGetSetDef conn_getset[] = {
     {NULL}
 };
 
-PyTypeObject mp_conn_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_conn",
-    .tp_basicsize = sizeof(mp_conn),
-    .tp_dealloc = (destructor)conn_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "the connection object (req.connection)",
-    .tp_methods = conn_methods,
-    .tp_getset = conn_getset,
+static PyType_Slot conn_slots[] = {
+    {Py_tp_dealloc, conn_dealloc},
+    {Py_tp_doc, "the connection object (req.connection)"},
+    {Py_tp_methods, conn_methods},
+    {Py_tp_getset, conn_getset},
+    {0, NULL}
+};
+
+PyType_Spec mp_conn_spec = {
+    .name = "mp_conn",
+    .basicsize = sizeof(mp_conn),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE
+             | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = conn_slots,
 };

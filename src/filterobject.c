@@ -475,21 +475,29 @@ static PyGetSetDef filter_getset[] = {
 
 static void filter_dealloc(mp_filter *self)
 {
+    PyTypeObject *type = Py_TYPE(self);
+
     Py_XDECREF(self->req);
     Py_XDECREF(self->name);
     Py_XDECREF(self->handler);
     PyObject_Free(self);
+    Py_DECREF(type);            /* a heap type: each instance holds it */
 }
 
-PyTypeObject mp_filter_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_filter",
-    .tp_basicsize = sizeof(mp_filter),
-    .tp_dealloc = (destructor)filter_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "the filter object passed to Python filter handlers",
-    .tp_methods = filter_methods,
-    .tp_getset = filter_getset,
+static PyType_Slot filter_slots[] = {
+    {Py_tp_dealloc, filter_dealloc},
+    {Py_tp_doc, "the filter object passed to Python filter handlers"},
+    {Py_tp_methods, filter_methods},
+    {Py_tp_getset, filter_getset},
+    {0, NULL}
+};
+
+PyType_Spec mp_filter_spec = {
+    .name = "mp_filter",
+    .basicsize = sizeof(mp_filter),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE
+             | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = filter_slots,
 };
 
 /* ------------------------------------------------------ registration */
@@ -548,6 +556,15 @@ static mp_filter_ctx *filter_context(ap_filter_t *f, int is_input)
 
 /* ------------------------------------------------------- the filters */
 
+/* A new filter object of the running interpreter (GIL held). */
+static mp_filter *filter_object_new(void)
+{
+    mp_state *state = mp_state_get();
+
+    return state != NULL ? PyObject_New(mp_filter, state->filter_type)
+                         : NULL;
+}
+
 /* Run the Python handler of call->ctx.  Returns 0, or -1 when the
  * handler raised or could not run (then the filter is disabled). */
 static int call_filter_handler(mp_filter_call *call)
@@ -566,12 +583,12 @@ static int call_filter_handler(mp_filter_call *call)
     PyObject *result;
     long status = HTTP_INTERNAL_SERVER_ERROR;
 
-    interp = mp_acquire_interpreter(name, s);
+    interp = mp_acquire_interpreter(name, conf->gil, s);
     if (interp == NULL) {
         ctx->disabled = 1;
         return -1;
     }
-    self = PyObject_New(mp_filter, &mp_filter_type);
+    self = filter_object_new();
     if (self == NULL) {
         mp_log_python_error(s, "MP00020: cannot create a filter object");
         goto done;
@@ -645,11 +662,11 @@ int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
     interp = mp_acquire_interpreter(mp_select_interpreter(r, NULL, conf,
                                                           &handler,
                                                           MP_PHASE_HANDLER),
-                                    r->server);
+                                    conf->gil, r->server);
     if (interp == NULL) {
         return -1;
     }
-    self = PyObject_New(mp_filter, &mp_filter_type);
+    self = filter_object_new();
     if (self == NULL) {
         goto done;
     }

@@ -52,11 +52,15 @@ static int append_entry(PyObject *entries, const mp_handler *h)
 
 PyObject *mp_hlist_new(request_rec *r, mp_request_state *state)
 {
+    mp_state *mstate = mp_state_get();
     mp_hlist *self;
     mp_handler_cursor cursor;
     const mp_handler *h;
 
-    self = PyObject_New(mp_hlist, &mp_hlist_type);
+    if (mstate == NULL) {
+        return NULL;
+    }
+    self = PyObject_New(mp_hlist, mstate->hlist_type);
     if (self == NULL) {
         return NULL;
     }
@@ -86,8 +90,11 @@ PyObject *mp_hlist_new(request_rec *r, mp_request_state *state)
 
 static void hlist_dealloc(mp_hlist *self)
 {
+    PyTypeObject *type = Py_TYPE(self);
+
     Py_XDECREF(self->entries);
     PyObject_Free(self);
+    Py_DECREF(type);            /* a heap type: each instance holds it */
 }
 
 static PyObject *hlist_field(mp_hlist *self, void *closure)
@@ -162,14 +169,19 @@ static PyMethodDef hlist_methods[] = {
     {NULL}
 };
 
-PyTypeObject mp_hlist_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_hlist",
-    .tp_basicsize = sizeof(mp_hlist),
-    .tp_dealloc = (destructor)hlist_dealloc,
-    .tp_repr = (reprfunc)hlist_repr,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "req.hlist: the handlers of the phase being run",
-    .tp_getset = hlist_getset,
-    .tp_methods = hlist_methods,
+static PyType_Slot hlist_slots[] = {
+    {Py_tp_dealloc, hlist_dealloc},
+    {Py_tp_repr, hlist_repr},
+    {Py_tp_doc, "req.hlist: the handlers of the phase being run"},
+    {Py_tp_getset, hlist_getset},
+    {Py_tp_methods, hlist_methods},
+    {0, NULL}
+};
+
+PyType_Spec mp_hlist_spec = {
+    .name = "mp_hlist",
+    .basicsize = sizeof(mp_hlist),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE
+             | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = hlist_slots,
 };

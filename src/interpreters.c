@@ -13,6 +13,12 @@
  * is used by that thread only.  Lock order: create_mutex, then the GIL;
  * registry_mutex is only ever held for a hash lookup or insert, never
  * while waiting for anything else.
+ *
+ * GILs (PythonInterpreterGIL, Python >= 3.12): an interpreter is created
+ * either sharing the main interpreter's GIL (the default, as before) or
+ * with a GIL of its own; PyEval_RestoreThread takes the GIL of the thread
+ * state's interpreter, so entering and leaving look the same for both.
+ * Doc/interpreters.rst says how the setting is chosen.
  */
 #include "mod_python.h"
 
@@ -169,6 +175,23 @@ static const char *exception_summary(void)
     return summary;
 }
 
+/* In an interpreter with its own GIL, an extension module that cannot
+ * live there fails its import with an ImportError naming the directive
+ * that gives the application a shared GIL (mod_python.owngil). */
+static int install_own_gil_imports(void)
+{
+    PyObject *owngil, *result;
+
+    owngil = PyImport_ImportModule("mod_python.owngil");
+    if (owngil == NULL) {
+        return -1;
+    }
+    result = PyObject_CallMethod(owngil, "install", NULL);
+    Py_DECREF(owngil);
+    Py_XDECREF(result);
+    return result != NULL ? 0 : -1;
+}
+
 /* Fill interp's cached objects; called with the GIL held in interp. */
 static int setup_interpreter(mp_interp *interp, server_rec *s)
 {
@@ -191,7 +214,7 @@ static int setup_interpreter(mp_interp *interp, server_rec *s)
     if (interp->phase_objs[MP_PHASE_COUNT] == NULL) {
         goto error;
     }
-    if (PyType_Ready(&mp_filter_type) != 0) {
+    if (interp->own_gil && install_own_gil_imports() != 0) {
         goto error;
     }
     apache = PyImport_ImportModule("mod_python.apache");
@@ -279,27 +302,109 @@ static void registry_insert(mp_interp *interp)
     apr_thread_mutex_unlock(registry_mutex);
 }
 
-static mp_interp *acquire(const char *name, server_rec *s);
+static mp_interp *acquire(const char *name, int gil, server_rec *s);
+/* Log once per interpreter (MP11003) when a configuration asks for
+ * another GIL than the one interp was created with: the first creation
+ * decided, and an interpreter cannot change its GIL. */
+static void check_gil(mp_interp *interp, int gil, server_rec *s)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (gil == MP_GIL_UNSET || gil == interp->own_gil
+        || apr_atomic_cas32(&interp->gil_warned, 1, 0) != 0) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "mod_python: MP11003: interpreter '%s' was created with %s "
+                 "GIL; PythonInterpreterGIL %s here has no effect on it "
+                 "(the first request, connection or PythonImport to use an "
+                 "interpreter decides its GIL)", interp->name,
+                 interp->own_gil ? "its own" : "the shared",
+                 gil == MP_GIL_OWN ? "own" : "shared");
+#else
+    (void)interp; (void)gil; (void)s;    /* MP11001 said it all */
+#endif
+}
+
+/* Whether a new interpreter name gets its own GIL: the configuration's
+ * choice for that name if it has one, else the asking caller's. */
+static int wants_own_gil(const char *name, int gil)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    int configured = mp_configured_gil(name);
+
+    if (configured != MP_GIL_UNSET) {
+        gil = configured;
+    }
+    return gil == MP_GIL_OWN && strcmp(name, MP_MAIN_INTERPRETER) != 0;
+#else
+    (void)name; (void)gil;
+    return 0;
+#endif
+}
+
+/* Make a new sub-interpreter and its first thread state, current in this
+ * thread with its GIL held; the caller holds the main interpreter's GIL.
+ * On failure the caller's thread state is current again. */
+static PyThreadState *new_interpreter(const char *name, int own_gil,
+                                      server_rec *s)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyThreadState *tstate = NULL;
+    PyStatus status;
+    /* the settings an own GIL needs (its own allocator, and only
+     * extension modules that support it), and the freedoms handlers
+     * had so far: threads (daemon ones too: interpreters are never
+     * finalised), exec (subprocess).  Not fork: a fork from a second
+     * GIL's thread leaves the other GILs' state undefined in the child. */
+    PyInterpreterConfig config = {
+        .use_main_obmalloc = 0,
+        .allow_fork = 0,
+        .allow_exec = 1,
+        .allow_threads = 1,
+        .allow_daemon_threads = 1,
+        .check_multi_interp_extensions = 1,
+        .gil = PyInterpreterConfig_OWN_GIL,
+    };
+
+    if (!own_gil) {
+        return Py_NewInterpreter();
+    }
+    status = Py_NewInterpreterFromConfig(&tstate, &config);
+    if (PyStatus_Exception(status)) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "mod_python: MP11002: cannot create interpreter '%s' "
+                     "with its own GIL: %s", name,
+                     status.err_msg ? status.err_msg : "unknown error");
+        return NULL;
+    }
+    return tstate;
+#else
+    (void)name; (void)own_gil; (void)s;
+    return Py_NewInterpreter();
+#endif
+}
 
 /* Create a sub-interpreter; returns it with the GIL held, or NULL. */
-static mp_interp *create_interpreter(const char *name, server_rec *s)
+static mp_interp *create_interpreter(const char *name, int gil, server_rec *s)
 {
     mp_interp *interp;
     PyThreadState *tstate;
+    int own_gil = wants_own_gil(name, gil);
 
     apr_thread_mutex_lock(create_mutex);
     interp = registry_lookup(name);
     if (interp != NULL) {
         apr_thread_mutex_unlock(create_mutex);
-        return acquire(name, s);    /* created meanwhile (or failed) */
+        check_gil(interp, gil, s);
+        return acquire(name, gil, s);   /* created meanwhile (or failed) */
     }
     if (enter_interpreter(main_istate) != 0) {
         apr_thread_mutex_unlock(create_mutex);
         return NULL;
     }
-    tstate = Py_NewInterpreter();
+    tstate = new_interpreter(name, own_gil, s);
     if (tstate == NULL) {
-        /* Py_NewInterpreter restored the main thread state on failure */
+        /* Py_NewInterpreter* restored the main thread state on failure */
         (void)PyEval_SaveThread();
         apr_thread_mutex_unlock(create_mutex);
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
@@ -310,6 +415,7 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
     interp = apr_pcalloc(registry_pool, sizeof(*interp));
     interp->name = apr_pstrdup(registry_pool, name);
     interp->istate = PyThreadState_GetInterpreter(tstate);
+    interp->own_gil = own_gil;
     if (remember_thread_state(interp->istate, tstate) != 0
         || setup_interpreter(interp, s) != 0) {
         /* Remembered as failed: later requests for the name get a 500
@@ -328,13 +434,13 @@ static mp_interp *create_interpreter(const char *name, server_rec *s)
     registry_insert(interp);
     apr_thread_mutex_unlock(create_mutex);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "mod_python: MP00006: created interpreter '%s' in pid %d",
-                 name, (int)getpid());
+                 "mod_python: MP00006: created interpreter '%s' (%s GIL) in "
+                 "pid %d", name, own_gil ? "own" : "shared", (int)getpid());
     return interp;
 }
 
 /* The interpreter, GIL held; NULL (logged) on failure. */
-static mp_interp *acquire(const char *name, server_rec *s)
+static mp_interp *acquire(const char *name, int gil, server_rec *s)
 {
     mp_interp *interp;
 
@@ -353,6 +459,7 @@ static mp_interp *acquire(const char *name, server_rec *s)
         return NULL;
     }
     if (interp != NULL) {
+        check_gil(interp, gil, s);
         if (enter_interpreter(interp->istate) != 0) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                          "mod_python: MP00008: cannot create a thread "
@@ -361,18 +468,18 @@ static mp_interp *acquire(const char *name, server_rec *s)
         }
         return interp;
     }
-    return create_interpreter(name, s);
+    return create_interpreter(name, gil, s);
 }
 
 /* Every entry into Python for a request, filter, connection, cleanup or
  * PythonImport comes here: while it lasts, mp_calls_in_progress counts it
  * (child exit leaves Python alone while a call may hold the GIL). */
-mp_interp *mp_acquire_interpreter(const char *name, server_rec *s)
+mp_interp *mp_acquire_interpreter(const char *name, int gil, server_rec *s)
 {
     mp_interp *interp;
 
     apr_atomic_inc32(&mp_calls_in_progress);
-    interp = acquire(name, s);
+    interp = acquire(name, gil, s);
     if (interp == NULL) {
         apr_atomic_dec32(&mp_calls_in_progress);
     }

@@ -51,6 +51,7 @@ static void *create_dir_config(apr_pool_t *p, char *dir)
     conf->interp_per_directory = -1;
     conf->interp_per_directive = -1;
     conf->enable_pdb = -1;
+    conf->gil = MP_GIL_UNSET;
     return conf;
 }
 
@@ -79,6 +80,8 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(interp_per_directory);
     MERGE_INT(interp_per_directive);
     MERGE_INT(enable_pdb);
+    MERGE_INT(gil);
+    MERGE_PTR(gil_where);
     return conf;
 }
 
@@ -356,6 +359,65 @@ static const char *set_dir_flag(cmd_parms *cmd, void *mconfig, int on)
     return NULL;
 }
 
+/* PythonInterpreterGIL, as far as the configuration tells: interpreter
+ * name -> the GIL of the first section naming both (pconf; read-only in
+ * the children).  Sections that disagree about a name are refused. */
+typedef struct {
+    int gil;
+    const char *where;            /* "file:line" of PythonInterpreterGIL */
+} mp_gil_claim;
+
+static apr_hash_t *gil_claims;
+static int gil_directive_seen;    /* for MP11001 (Python < 3.12) */
+
+int mp_configured_gil(const char *name)
+{
+    mp_gil_claim *claim = gil_claims ? apr_hash_get(gil_claims, name,
+                                                    APR_HASH_KEY_STRING)
+                                     : NULL;
+
+    return claim ? claim->gil : MP_GIL_UNSET;
+}
+
+static const char *gil_word(int gil)
+{
+    return gil == MP_GIL_OWN ? "own" : "shared";
+}
+
+/* Record the GIL of conf's interpreter when this section names both. */
+static const char *claim_gil(cmd_parms *cmd, mp_dir_config *conf)
+{
+    mp_gil_claim *claim;
+
+    if (conf->interpreter == NULL || conf->gil == MP_GIL_UNSET) {
+        return NULL;
+    }
+    if (conf->gil == MP_GIL_OWN
+        && strcmp(conf->interpreter, MP_MAIN_INTERPRETER) == 0) {
+        return "PythonInterpreterGIL own cannot apply to main_interpreter: "
+               "the main interpreter's GIL is the one the other "
+               "interpreters share (name another interpreter with "
+               "PythonInterpreter)";
+    }
+    claim = apr_hash_get(gil_claims, conf->interpreter, APR_HASH_KEY_STRING);
+    if (claim != NULL && claim->gil != conf->gil) {
+        return apr_psprintf(cmd->pool, "PythonInterpreterGIL %s for "
+                            "interpreter '%s' contradicts "
+                            "PythonInterpreterGIL %s for it at %s: an "
+                            "interpreter is created once, with one GIL",
+                            gil_word(conf->gil), conf->interpreter,
+                            gil_word(claim->gil), claim->where);
+    }
+    if (claim == NULL) {
+        claim = apr_palloc(cmd->pool, sizeof(*claim));
+        claim->gil = conf->gil;
+        claim->where = conf->gil_where;
+        apr_hash_set(gil_claims, apr_pstrdup(cmd->pool, conf->interpreter),
+                     APR_HASH_KEY_STRING, claim);
+    }
+    return NULL;
+}
+
 static const char *set_interpreter(cmd_parms *cmd, void *mconfig,
                                    const char *name)
 {
@@ -366,7 +428,32 @@ static const char *set_interpreter(cmd_parms *cmd, void *mconfig,
     }
     conf->interpreter = name;
     apr_table_set(conf->directives, cmd->cmd->name, name);
-    return NULL;
+    return claim_gil(cmd, conf);
+}
+
+/* PythonInterpreterGIL own|shared */
+static const char *set_interpreter_gil(cmd_parms *cmd, void *mconfig,
+                                       const char *value)
+{
+    mp_dir_config *conf = mconfig;
+
+    if (strcasecmp(value, "own") == 0) {
+        conf->gil = MP_GIL_OWN;
+    }
+    else if (strcasecmp(value, "shared") == 0) {
+        conf->gil = MP_GIL_SHARED;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PythonInterpreterGIL takes 'own' or "
+                            "'shared', not '%s'", value);
+    }
+    conf->gil_where = cmd->directive
+        ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                       cmd->directive->line_num)
+        : "?";
+    gil_directive_seen = 1;
+    apr_table_set(conf->directives, cmd->cmd->name, gil_word(conf->gil));
+    return claim_gil(cmd, conf);
 }
 
 static const char *set_python_path(cmd_parms *cmd, void *mconfig,
@@ -716,7 +803,7 @@ static int call_handler(request_rec *r, mp_request_state *state,
     long status = HTTP_INTERNAL_SERVER_ERROR;
     int phase_index, flags, content_done = 0;
 
-    interp = mp_acquire_interpreter(name, r->server);
+    interp = mp_acquire_interpreter(name, conf->gil, r->server);
     if (interp == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -902,7 +989,8 @@ static void run_registered_cleanups(mp_request_state *state)
         if (req->cleanups == NULL) {
             continue;
         }
-        if (mp_acquire_interpreter(link->interp->name, state->r->server)) {
+        if (mp_acquire_interpreter(link->interp->name, MP_GIL_UNSET,
+                                   state->r->server)) {
             result = PyObject_CallOneArg(link->interp->run_cleanups,
                                          link->request);
             if (result == NULL) {
@@ -926,7 +1014,8 @@ static apr_status_t request_cleanup(void *data)
     for (i = 0; state->objects && i < state->objects->nelts; i++) {
         mp_request_link *link = &APR_ARRAY_IDX(state->objects, i,
                                                mp_request_link);
-        if (mp_acquire_interpreter(link->interp->name, state->r->server)) {
+        if (mp_acquire_interpreter(link->interp->name, MP_GIL_UNSET,
+                                   state->r->server)) {
             mp_request_invalidate((mp_request *)link->request);
             Py_CLEAR(link->request);
             mp_release_interpreter();
@@ -953,6 +1042,8 @@ static int mp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog; (void)ptemp;
     mp_filter_registry_reset(pconf);
+    gil_claims = apr_hash_make(pconf);
+    gil_directive_seen = 0;
     return OK;
 }
 
@@ -971,9 +1062,22 @@ static const char *python_version_token(apr_pool_t *p)
 static int mp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    (void)plog; (void)ptemp; (void)s;
+    (void)plog; (void)ptemp;
     ap_add_version_component(pconf, "mod_python/" MP_VERSION_STRING);
     ap_add_version_component(pconf, python_version_token(pconf));
+#if PY_VERSION_HEX < 0x030C0000
+    /* once per configuration (not in the trial read at start-up) */
+    if (gil_directive_seen
+        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "mod_python: MP11001: PythonInterpreterGIL has no "
+                     "effect with Python %s: interpreters have their own "
+                     "GIL from Python 3.12 on; every interpreter shares "
+                     "one", PY_VERSION);
+    }
+#else
+    (void)s;
+#endif
     return OK;
 }
 
@@ -996,7 +1100,8 @@ static void run_imports(server_rec *main_server)
         seen = sconf->imports;
         for (i = 0; i < sconf->imports->nelts; i++) {
             mp_import *imp = &APR_ARRAY_IDX(sconf->imports, i, mp_import);
-            mp_interp *interp = mp_acquire_interpreter(imp->interpreter, s);
+            mp_interp *interp = mp_acquire_interpreter(imp->interpreter,
+                                                       dconf->gil, s);
             PyObject *result;
 
             if (interp == NULL) {
@@ -1171,6 +1276,10 @@ static const command_rec python_commands[] = {
              "On: run handlers under pdb (only with -DONE_PROCESS)"),
     AP_INIT_TAKE1("PythonInterpreter", set_interpreter, NULL, OR_ALL,
                   "the name of the Python interpreter to use"),
+    AP_INIT_TAKE1("PythonInterpreterGIL", set_interpreter_gil, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "own: new interpreters get a GIL of their own (Python "
+                  ">= 3.12); shared (default): they share the main one's"),
     AP_INIT_TAKE1("PythonPath", set_python_path, NULL, OR_ALL,
                   "a Python expression giving sys.path, e.g. "
                   "\"sys.path+['/mydir']\""),

@@ -37,10 +37,10 @@ static request_rec *req_rec(mp_request *self)
 
 int mp_owner_alive(PyObject *owner)
 {
-    if (PyObject_TypeCheck(owner, &mp_request_type)) {
+    if (mp_type_check(owner, MP_TYPE_REQUEST)) {
         return ((mp_request *)owner)->r != NULL;
     }
-    if (PyObject_TypeCheck(owner, &mp_conn_type)) {
+    if (mp_type_check(owner, MP_TYPE_CONN)) {
         return mp_owner_alive_conn(owner);
     }
     return 1;
@@ -48,7 +48,9 @@ int mp_owner_alive(PyObject *owner)
 
 PyObject *mp_request_new(request_rec *r, mp_request_state *state)
 {
-    mp_request *self = PyObject_GC_New(mp_request, &mp_request_type);
+    mp_state *mstate = mp_state_get();
+    mp_request *self = mstate == NULL ? NULL
+        : PyObject_GC_New(mp_request, mstate->request_type);
 
     if (self == NULL) {
         return NULL;
@@ -84,6 +86,7 @@ void mp_request_invalidate(mp_request *self)
 
 static int request_traverse(mp_request *self, visitproc visit, void *arg)
 {
+    Py_VISIT(Py_TYPE(self));    /* a heap type */
     Py_VISIT(self->dict);
     Py_VISIT(self->connection);
     Py_VISIT(self->cleanups);
@@ -92,11 +95,14 @@ static int request_traverse(mp_request *self, visitproc visit, void *arg)
 
 static void request_dealloc(mp_request *self)
 {
+    PyTypeObject *type = Py_TYPE(self);
+
     PyObject_GC_UnTrack(self);
     request_clear(self);
     Py_CLEAR(self->interpreter);
     Py_CLEAR(self->content_type_set);
     PyObject_GC_Del(self);
+    Py_DECREF(type);            /* a heap type: each instance holds it */
 }
 
 /* ------------------------------------------------------------- members */
@@ -283,7 +289,7 @@ static int table_set(mp_request *self, PyObject *value, void *closure)
         return -1;
     }
     target = request_table(r, closure);
-    if (PyObject_TypeCheck(value, &mp_table_type)) {
+    if (mp_type_check(value, MP_TYPE_TABLE)) {
         if ((source = mp_table_get(value)) == NULL) {
             return -1;
         }
@@ -1841,21 +1847,39 @@ static PyObject *request_repr(mp_request *self)
                                 self->r->uri ? self->r->uri : "?");
 }
 
-PyTypeObject mp_request_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_request",
-    .tp_basicsize = sizeof(mp_request),
-    .tp_dealloc = (destructor)request_dealloc,
-    .tp_repr = (reprfunc)request_repr,
-    .tp_getattro = PyObject_GenericGetAttr,
-    .tp_setattro = PyObject_GenericSetAttr,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "the request object (req)",
-    .tp_traverse = (traverseproc)request_traverse,
-    .tp_clear = (inquiry)request_clear,
-    .tp_methods = request_methods,
-    .tp_getset = request_getset,
-    .tp_dictoffset = offsetof(mp_request, dict),
-    .tp_iter = PyObject_SelfIter,
-    .tp_iternext = (iternextfunc)request_iternext,
+/* Python < 3.12 names them in structmember.h only */
+#ifndef Py_T_PYSSIZET
+#define Py_T_PYSSIZET T_PYSSIZET
+#define Py_READONLY READONLY
+#endif
+
+static PyMemberDef request_members[] = {
+    /* where handlers' own attributes live (req.foo = ...) */
+    {"__dictoffset__", Py_T_PYSSIZET, offsetof(mp_request, dict),
+     Py_READONLY, NULL},
+    {NULL}
+};
+
+static PyType_Slot request_slots[] = {
+    {Py_tp_dealloc, request_dealloc},
+    {Py_tp_repr, request_repr},
+    {Py_tp_getattro, PyObject_GenericGetAttr},
+    {Py_tp_setattro, PyObject_GenericSetAttr},
+    {Py_tp_doc, "the request object (req)"},
+    {Py_tp_traverse, request_traverse},
+    {Py_tp_clear, request_clear},
+    {Py_tp_methods, request_methods},
+    {Py_tp_members, request_members},
+    {Py_tp_getset, request_getset},
+    {Py_tp_iter, PyObject_SelfIter},
+    {Py_tp_iternext, request_iternext},
+    {0, NULL}
+};
+
+PyType_Spec mp_request_spec = {
+    .name = "mp_request",
+    .basicsize = sizeof(mp_request),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC
+             | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = request_slots,
 };

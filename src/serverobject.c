@@ -21,12 +21,17 @@ typedef struct {
 
 PyObject *mp_server_new(server_rec *s)
 {
+    mp_state *state;
     mp_server *self;
 
     if (s == NULL) {
         Py_RETURN_NONE;
     }
-    self = PyObject_New(mp_server, &mp_server_type);
+    state = mp_state_get();
+    if (state == NULL) {
+        return NULL;
+    }
+    self = PyObject_New(mp_server, state->server_type);
     if (self == NULL) {
         return NULL;
     }
@@ -36,7 +41,7 @@ PyObject *mp_server_new(server_rec *s)
 
 server_rec *mp_server_rec(PyObject *obj)
 {
-    if (!PyObject_TypeCheck(obj, &mp_server_type)) {
+    if (!mp_type_check(obj, MP_TYPE_SERVER)) {
         PyErr_Format(PyExc_TypeError, "expected a server object "
                      "(req.server), not %.100s", Py_TYPE(obj)->tp_name);
         return NULL;
@@ -46,7 +51,10 @@ server_rec *mp_server_rec(PyObject *obj)
 
 static void server_dealloc(mp_server *self)
 {
+    PyTypeObject *type = Py_TYPE(self);
+
     PyObject_Free(self);
+    Py_DECREF(type);            /* a heap type: each instance holds it */
 }
 
 /* SendBufferSize is global and kept private by Apache 2.4: read it back
@@ -247,7 +255,7 @@ static PyObject *server_register_cleanup(mp_server *self, PyObject *args)
                           &data)) {
         return NULL;
     }
-    if (!PyObject_TypeCheck(req, &mp_request_type)) {
+    if (!mp_type_check(req, MP_TYPE_REQUEST)) {
         PyErr_SetString(PyExc_TypeError, "register_cleanup: the first "
                         "argument must be the request object");
         return NULL;
@@ -300,7 +308,7 @@ static PyObject *server_richcompare(PyObject *a, PyObject *b, int op)
 {
     int same;
 
-    if (!PyObject_TypeCheck(b, &mp_server_type)
+    if (!mp_type_check(b, MP_TYPE_SERVER)
         || (op != Py_EQ && op != Py_NE)) {
         Py_RETURN_NOTIMPLEMENTED;
     }
@@ -323,16 +331,21 @@ static PyObject *server_repr(mp_server *self)
                                 (int)self->s->port);
 }
 
-PyTypeObject mp_server_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_server",
-    .tp_basicsize = sizeof(mp_server),
-    .tp_dealloc = (destructor)server_dealloc,
-    .tp_repr = (reprfunc)server_repr,
-    .tp_hash = (hashfunc)server_hash,
-    .tp_richcompare = server_richcompare,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "the server object (req.server)",
-    .tp_methods = server_methods,
-    .tp_getset = server_getset,
+static PyType_Slot server_slots[] = {
+    {Py_tp_dealloc, server_dealloc},
+    {Py_tp_repr, server_repr},
+    {Py_tp_hash, server_hash},
+    {Py_tp_richcompare, server_richcompare},
+    {Py_tp_doc, "the server object (req.server)"},
+    {Py_tp_methods, server_methods},
+    {Py_tp_getset, server_getset},
+    {0, NULL}
+};
+
+PyType_Spec mp_server_spec = {
+    .name = "mp_server",
+    .basicsize = sizeof(mp_server),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE
+             | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = server_slots,
 };

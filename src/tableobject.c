@@ -37,8 +37,13 @@ static apr_pool_t *table_pool(mp_table *self)
 
 PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner)
 {
-    mp_table *self = PyObject_New(mp_table, &mp_table_type);
+    mp_state *state = mp_state_get();
+    mp_table *self;
 
+    if (state == NULL) {
+        return NULL;
+    }
+    self = PyObject_New(mp_table, state->table_type);
     if (self == NULL) {
         return NULL;
     }
@@ -49,7 +54,7 @@ PyObject *mp_table_wrap(apr_table_t *t, apr_pool_t *pool, PyObject *owner)
     return (PyObject *)self;
 }
 
-/* A new empty table of type (mp_table_type or a Python subclass of it,
+/* A new empty table of type (the table type or a Python subclass of it,
  * as 3.5 allowed: class mytable(apache.table)) with a pool of its own. */
 static PyObject *table_alloc_empty(PyTypeObject *type)
 {
@@ -72,12 +77,14 @@ static PyObject *table_alloc_empty(PyTypeObject *type)
 
 PyObject *mp_table_new_empty(void)
 {
-    return table_alloc_empty(&mp_table_type);
+    mp_state *state = mp_state_get();
+
+    return state != NULL ? table_alloc_empty(state->table_type) : NULL;
 }
 
 apr_table_t *mp_table_get(PyObject *obj)
 {
-    if (!PyObject_TypeCheck(obj, &mp_table_type)) {
+    if (!mp_type_check(obj, MP_TYPE_TABLE)) {
         PyErr_SetString(PyExc_TypeError, "expected an mp_table");
         return NULL;
     }
@@ -89,12 +96,17 @@ apr_table_t *mp_table_get(PyObject *obj)
 
 static void table_dealloc(mp_table *self)
 {
+    PyTypeObject *type = Py_TYPE(self);
+
     Py_XDECREF(self->owner);
     if (self->owns_pool && self->pool != NULL) {
         apr_pool_destroy(self->pool);
     }
-    /* a subclass's own tp_free (its type is released by subtype_dealloc) */
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    /* a subclass's own tp_free; every instance holds a reference to its
+     * (heap) type, which the dealloc of a heap base type releases, also
+     * for a Python subclass (subtype_dealloc leaves it to us) */
+    type->tp_free((PyObject *)self);
+    Py_DECREF(type);
 }
 
 static int check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t min,
@@ -464,7 +476,7 @@ static int table_merge(mp_table *self, PyObject *source)
     PyObject *items, *it, *pair;
     int rc = 0;
 
-    if (PyObject_TypeCheck(source, &mp_table_type)) {
+    if (mp_type_check(source, MP_TYPE_TABLE)) {
         items = table_list((mp_table *)source, 2);
     }
     else if (PyDict_Check(source)) {
@@ -669,7 +681,7 @@ static PyObject *mapping_as_folded_dict(PyObject *other)
 {
     PyObject *items, *it, *pair, *dict;
 
-    if (PyObject_TypeCheck(other, &mp_table_type)) {
+    if (mp_type_check(other, MP_TYPE_TABLE)) {
         return table_as_dict((mp_table *)other, 1);
     }
     items = PyMapping_Items(other);
@@ -714,7 +726,7 @@ static PyObject *table_richcompare(PyObject *a, PyObject *b, int op)
     PyObject *mine, *theirs, *result;
 
     if ((op != Py_EQ && op != Py_NE)
-        || !(PyObject_TypeCheck(b, &mp_table_type) || PyDict_Check(b)
+        || !(mp_type_check(b, MP_TYPE_TABLE) || PyDict_Check(b)
              || PyObject_HasAttrString(b, "keys"))) {
         Py_RETURN_NOTIMPLEMENTED;
     }
@@ -831,16 +843,6 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args,
     return self;
 }
 
-static PyMappingMethods table_as_mapping = {
-    .mp_length = (lenfunc)table_length,
-    .mp_subscript = (binaryfunc)table_subscript,
-    .mp_ass_subscript = (objobjargproc)table_ass_subscript,
-};
-
-static PySequenceMethods table_as_sequence = {
-    .sq_contains = (objobjproc)table_contains,
-};
-
 static PyMethodDef table_methods[] = {
     {"keys", (PyCFunction)table_keys, METH_NOARGS, "all keys, duplicates included"},
     {"values", (PyCFunction)table_values, METH_NOARGS, "all values"},
@@ -862,20 +864,29 @@ static PyMethodDef table_methods[] = {
     {NULL}
 };
 
-PyTypeObject mp_table_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_table",
-    .tp_basicsize = sizeof(mp_table),
-    .tp_dealloc = (destructor)table_dealloc,
-    .tp_repr = (reprfunc)table_repr,
-    .tp_as_sequence = &table_as_sequence,
-    .tp_as_mapping = &table_as_mapping,
-    .tp_hash = PyObject_HashNotImplemented,
-    .tp_richcompare = table_richcompare,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "table([mapping-or-sequence]): a case-insensitive mapping over "
-              "an Apache table; duplicate keys allowed",
-    .tp_iter = (getiterfunc)table_iter,
-    .tp_methods = table_methods,
-    .tp_new = table_new,
+static PyType_Slot table_slots[] = {
+    {Py_tp_dealloc, table_dealloc},
+    {Py_tp_repr, table_repr},
+    {Py_mp_length, table_length},
+    {Py_mp_subscript, table_subscript},
+    {Py_mp_ass_subscript, table_ass_subscript},
+    {Py_sq_contains, table_contains},
+    {Py_tp_hash, PyObject_HashNotImplemented},
+    {Py_tp_richcompare, table_richcompare},
+    {Py_tp_doc, "table([mapping-or-sequence]): a case-insensitive mapping "
+                "over an Apache table; duplicate keys allowed"},
+    {Py_tp_iter, table_iter},
+    {Py_tp_methods, table_methods},
+    {Py_tp_new, table_new},
+    {0, NULL}
+};
+
+/* BASETYPE: Python classes may derive from apache.table (as in 3.5);
+ * IMMUTABLETYPE: its attributes cannot be replaced, as a static type's */
+PyType_Spec mp_table_spec = {
+    .name = "mp_table",
+    .basicsize = sizeof(mp_table),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
+             | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = table_slots,
 };

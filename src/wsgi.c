@@ -38,7 +38,7 @@ static request_rec *wsgi_request(PyObject *req, const char *function)
 {
     request_rec *r;
 
-    if (!PyObject_TypeCheck(req, &mp_request_type)) {
+    if (!mp_type_check(req, MP_TYPE_REQUEST)) {
         PyErr_Format(PyExc_TypeError, "%s: argument 1 must be a request "
                      "object, not %.100s", function, Py_TYPE(req)->tp_name);
         return NULL;

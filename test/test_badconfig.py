@@ -34,6 +34,7 @@ FLAG_BAD = ["maybe", "", "1", "yes"]
 BAD_ARGUMENTS = {
     "PythonHandlerModule": ["", "a::b", "1mod", "two words", "a.b::c"],
     "PythonInterpreter": ["", '""', "two words"],
+    "PythonInterpreterGIL": ["", "maybe", "1", "own shared", "separate"],
     "PythonPath": ["", '""', "two words"],
     "PythonOption": ["", "a b c"],
     "PythonImport": ["", "mod", "mod interp extra", "1mod interp",

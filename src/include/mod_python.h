@@ -34,6 +34,7 @@
 #include "apr_portable.h"
 
 #include <sys/socket.h>
+#include <stddef.h>
 
 #ifndef MP_VERSION_STRING
 #define MP_VERSION_STRING "4.0.0"
@@ -103,7 +104,20 @@ typedef struct {
     int interp_per_directory;
     int interp_per_directive;
     int enable_pdb;
+    int gil;                     /* PythonInterpreterGIL: MP_GIL_* */
+    const char *gil_where;       /* "file:line" of that directive */
 } mp_dir_config;
+
+/* PythonInterpreterGIL: the GIL a named interpreter is created with. */
+#define MP_GIL_UNSET  (-1)       /* not set here: the default, shared */
+#define MP_GIL_SHARED 0          /* shares the main interpreter's GIL */
+#define MP_GIL_OWN    1          /* its own GIL (Python >= 3.12) */
+
+/* The GIL the configuration gives interpreter name wherever both
+ * PythonInterpreter name and PythonInterpreterGIL appear in one section
+ * (config time; refused there when two sections disagree), or
+ * MP_GIL_UNSET. */
+int mp_configured_gil(const char *name);
 
 /* A copy in p of a PythonOption table without the removed keys. */
 apr_table_t *mp_visible_options(apr_pool_t *p, const apr_table_t *options);
@@ -151,14 +165,20 @@ typedef struct mp_interp {
     PyObject *sys_dict;                      /* vars(sys) */
     PyObject *str_path;                      /* "path" */
     mp_handler_cache *handler_cache;         /* prepared handlers */
+    int own_gil;                             /* created with its own GIL */
+    volatile apr_uint32_t gil_warned;        /* MP11003 logged once */
 } mp_interp;
 
 /* Start Python in this (child) process; returns 0 or -1 (logged). */
 int mp_python_init(apr_pool_t *pchild, server_rec *s);
 
 /* Find or create the named interpreter and take the GIL in it for this
- * thread.  Returns NULL (logged against s, GIL not held) on failure. */
-mp_interp *mp_acquire_interpreter(const char *name, server_rec *s);
+ * thread.  gil: the PythonInterpreterGIL of the caller's configuration
+ * (MP_GIL_UNSET when it has none); it decides how a new interpreter is
+ * created unless the configuration names one for this interpreter, and a
+ * different value than the interpreter has is logged once (MP11003).
+ * Returns NULL (logged against s, GIL not held) on failure. */
+mp_interp *mp_acquire_interpreter(const char *name, int gil, server_rec *s);
 
 /* Release the GIL taken by mp_acquire_interpreter. */
 void mp_release_interpreter(void);
@@ -284,11 +304,43 @@ typedef struct {
     mp_interp *interp;
 } mp_request;
 
-extern PyTypeObject mp_request_type;
-extern PyTypeObject mp_table_type;
-extern PyTypeObject mp_conn_type;
-extern PyTypeObject mp_server_type;
-extern PyTypeObject mp_hlist_type;
+/* The types of mod_python's objects are heap types, made once per
+ * interpreter from these specs when _apache is imported there (an
+ * interpreter with its own GIL must not share a type object with another
+ * interpreter: its reference count and caches are not atomic). */
+extern PyType_Spec mp_request_spec;
+extern PyType_Spec mp_table_spec;
+extern PyType_Spec mp_conn_spec;
+extern PyType_Spec mp_server_spec;
+extern PyType_Spec mp_hlist_spec;
+extern PyType_Spec mp_filter_spec;
+
+/* The module state of _apache: everything per interpreter that C code
+ * needs outside a method of one of these objects. */
+typedef struct {
+    PyTypeObject *request_type;
+    PyTypeObject *table_type;
+    PyTypeObject *conn_type;
+    PyTypeObject *server_type;
+    PyTypeObject *hlist_type;
+    PyTypeObject *filter_type;
+    PyTypeObject *finfo_type;
+} mp_state;
+
+/* The _apache state of the interpreter this thread runs in (importing
+ * _apache there first if need be), or NULL with an exception set.  Needs
+ * the GIL.  Cheap: a thread-local cache keyed by the interpreter's id. */
+mp_state *mp_state_get(void);
+
+/* Whether obj is an instance of the given mp_state type of the running
+ * interpreter (or of a subclass); 0 also when there is no state (the
+ * exception is cleared: these checks are yes/no questions). */
+#define MP_TYPE_REQUEST offsetof(mp_state, request_type)
+#define MP_TYPE_TABLE   offsetof(mp_state, table_type)
+#define MP_TYPE_CONN    offsetof(mp_state, conn_type)
+#define MP_TYPE_SERVER  offsetof(mp_state, server_type)
+#define MP_TYPE_FINFO   offsetof(mp_state, finfo_type)
+int mp_type_check(PyObject *obj, size_t which);
 
 /* <!--#python--> (ssi.c, filterobject.c) */
 void mp_ssi_register_hooks(void);
@@ -364,7 +416,6 @@ PyObject *mp_finfo_new(const apr_finfo_t *f);
 int mp_finfo_fill(PyObject *obj, apr_finfo_t *f, apr_pool_t *p);
 
 /* Filters (filterobject.c). */
-extern PyTypeObject mp_filter_type;
 apr_status_t mp_output_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 apr_status_t mp_input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              ap_input_mode_t mode, apr_read_type_e block,
