@@ -1,6 +1,6 @@
 """Bad configuration (Doc/reliability.rst).
 
-* Every directive of the command table in src/mod_python.c, given wrong
+* Every directive of the command table in src/config.c, given wrong
   arguments, is refused by `apache2 -t` with a message naming it (the
   table is read from the source, so a new directive without cases here
   fails test_every_directive_has_bad_argument_cases).  test_config_errors
@@ -53,8 +53,8 @@ SERVER_ONLY = {"PythonPostReadRequestHandler", "PythonTransHandler",
 
 
 def command_table():
-    """{directive: kind} from python_commands[] in src/mod_python.c."""
-    source = (REPO / "src" / "mod_python.c").read_text()
+    """{directive: kind} from mp_python_commands[] in src/config.c."""
+    source = (REPO / "src" / "config.c").read_text()
     table = source[source.index("python_commands[] = {"):]
     table = table[:table.index("{NULL}")]
     found = {}

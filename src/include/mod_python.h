@@ -74,6 +74,16 @@ int mp_phase_from_directive(const char *directive);
 
 /* ---------------------------------------------------------------- config */
 
+/* config.c: the module record's configuration functions and directive
+ * table; mp_config_reset at pre_config, mp_config_checked at post_config. */
+void *mp_create_dir_config(apr_pool_t *p, char *dir);
+void *mp_merge_dir_config(apr_pool_t *p, void *basev, void *addv);
+void *mp_create_server_config(apr_pool_t *p, server_rec *s);
+void *mp_merge_server_config(apr_pool_t *p, void *basev, void *addv);
+extern const command_rec mp_python_commands[];
+void mp_config_reset(apr_pool_t *pconf);
+void mp_config_checked(server_rec *s);
+
 /* One handler of a Python*Handler line: "module[::object]". */
 typedef struct {
     const char *handler;            /* the text as written */
