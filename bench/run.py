@@ -570,10 +570,16 @@ def main():
     parser.add_argument("--rows", default=",".join(ROWS),
                         help="comma-separated rows (static always runs)")
     parser.add_argument("--loads", default="1,16")
+    parser.add_argument("--tree", type=Path, default=None,
+                        help="measure another checkout's build (its "
+                        "src/mod_python.so and lib/python; this bench/)")
     parser.add_argument("--pairs", default="wsgi:mod_wsgi,"
                         "flask:mod_wsgi-flask",
                         help="rows compared round by round (a:b,...)")
     args = parser.parse_args()
+    if args.tree is not None:
+        import harness
+        harness.REPO = args.tree.resolve()
 
     if shutil.which(WRK) is None:
         sys.exit("wrk not found: apt-get install wrk (scripts/bench.sh "
