@@ -3,6 +3,7 @@
 """Benchmark mod_python against Apache's static-file limit, side by side.
 
     python3 bench/run.py [--rounds 3] [--duration 4] [--rows handler,static]
+        [--loads 1,16] [--mpms prefork,event] [--pairs a:b,...] [--tree DIR]
 
 For each MPM (prefork, event) and load (1 and 16 keep-alive connections)
 it starts private httpd instances on 127.0.0.1 and runs wrk against:
