@@ -544,7 +544,7 @@ def format_pairs(table, loads, pairs):
     """For each "a:b" pair: the median over the rounds of a's req/s over
     b's req/s measured seconds apart in the same round, and b's CPU time
     per request over a's (both > 1 when a is faster)."""
-    lines = ["%-8s %-5s %-30s %9s %9s" % ("MPM", "conns", "pair",
+    lines = ["%-8s %-5s %-40s %9s %9s" % ("MPM", "conns", "pair",
                                           "req/s x", "cpu x")]
     for mpm, rows in table.items():
         for connections in loads:
@@ -556,7 +556,7 @@ def format_pairs(table, loads, pairs):
                 ratios = [a / b for a, b in zip(mine[5], theirs[5]) if b]
                 cpu = "%.2f" % (theirs[4] / mine[4]) \
                     if mine[4] and theirs[4] else "-"
-                lines.append("%-8s %-5d %-30s %9s %9s" % (
+                lines.append("%-8s %-5d %-40s %9s %9s" % (
                     mpm, connections, "%s / %s" % (first, second),
                     "%.2f" % median(ratios) if ratios else "-", cpu))
     return "\n".join(lines)
@@ -622,7 +622,7 @@ def main():
           "(ab -k -c 4), KiB:")
     for (mpm, name), (failures, pss) in memory.items():
         if pss:
-            print("  %-8s %-16s children %2d  mean %6d  max %6d  failed %d" % (
+            print("  %-8s %-19s children %2d  mean %6d  max %6d  failed %d" % (
                 mpm, name, len(pss), statistics.mean(pss), max(pss),
                 failures))
     if first:
