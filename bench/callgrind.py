@@ -22,6 +22,19 @@ commit, for a before/after comparison.  Never part of `make test`.
 
 measures rows of bench/run.py instead (their configuration and URL, e.g.
 the WSGI hello world under mod_python.wsgi and under mod_wsgi).
+
+    python3 bench/callgrind.py --table
+
+prints the table of issue 20 in one command: instructions per request
+counted only inside ap_process_request (valgrind --toggle-collect) for
+Apache serving a 6-byte file, mod_python 3.5's hello world with a
+flushing and an unflushed write (Debian's package, unpacked by
+scripts/bench.sh), ours both ways, our publisher hello and a handler that
+raises SERVER_RETURN: the rows of bench/run.py, same configuration for
+3.5 and ours.  --collect FUNCTION counts inside another function (or
+"all": the whole process) for --row too; --keep DIR keeps the
+callgrind.out files for callgrind_annotate; --jobs N measures N rows at
+once (the counts do not depend on the machine's load).
 """
 
 import argparse

@@ -3,6 +3,7 @@
 """Benchmark mod_python against Apache's static-file limit, side by side.
 
     python3 bench/run.py [--rounds 3] [--duration 4] [--rows handler,static]
+        [--loads 1,16] [--mpms prefork,event] [--pairs a:b,...] [--tree DIR]
 
 For each MPM (prefork, event) and load (1 and 16 keep-alive connections)
 it starts private httpd instances on 127.0.0.1 and runs wrk against:
@@ -543,7 +544,7 @@ def format_pairs(table, loads, pairs):
     """For each "a:b" pair: the median over the rounds of a's req/s over
     b's req/s measured seconds apart in the same round, and b's CPU time
     per request over a's (both > 1 when a is faster)."""
-    lines = ["%-8s %-5s %-30s %9s %9s" % ("MPM", "conns", "pair",
+    lines = ["%-8s %-5s %-40s %9s %9s" % ("MPM", "conns", "pair",
                                           "req/s x", "cpu x")]
     for mpm, rows in table.items():
         for connections in loads:
@@ -555,7 +556,7 @@ def format_pairs(table, loads, pairs):
                 ratios = [a / b for a, b in zip(mine[5], theirs[5]) if b]
                 cpu = "%.2f" % (theirs[4] / mine[4]) \
                     if mine[4] and theirs[4] else "-"
-                lines.append("%-8s %-5d %-30s %9s %9s" % (
+                lines.append("%-8s %-5d %-40s %9s %9s" % (
                     mpm, connections, "%s / %s" % (first, second),
                     "%.2f" % median(ratios) if ratios else "-", cpu))
     return "\n".join(lines)
@@ -570,10 +571,16 @@ def main():
     parser.add_argument("--rows", default=",".join(ROWS),
                         help="comma-separated rows (static always runs)")
     parser.add_argument("--loads", default="1,16")
+    parser.add_argument("--tree", type=Path, default=None,
+                        help="measure another checkout's build (its "
+                        "src/mod_python.so and lib/python; this bench/)")
     parser.add_argument("--pairs", default="wsgi:mod_wsgi,"
                         "flask:mod_wsgi-flask",
                         help="rows compared round by round (a:b,...)")
     args = parser.parse_args()
+    if args.tree is not None:
+        import harness
+        harness.REPO = args.tree.resolve()
 
     if shutil.which(WRK) is None:
         sys.exit("wrk not found: apt-get install wrk (scripts/bench.sh "
@@ -615,7 +622,7 @@ def main():
           "(ab -k -c 4), KiB:")
     for (mpm, name), (failures, pss) in memory.items():
         if pss:
-            print("  %-8s %-16s children %2d  mean %6d  max %6d  failed %d" % (
+            print("  %-8s %-19s children %2d  mean %6d  max %6d  failed %d" % (
                 mpm, name, len(pss), statistics.mean(pss), max(pss),
                 failures))
     if first:

@@ -11,15 +11,8 @@
 set -e
 cd "$(dirname "$0")/.."
 
+# wrk, valgrind and ab are in its list
 ./scripts/install-deps.sh
-if ! command -v wrk >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
-    else
-        echo "bench: wrk is missing; run: sudo apt-get install -y wrk" >&2
-        exit 1
-    fi
-fi
 # Debian's mod_wsgi and mod_python 3.5 (built for Debian 12's Python 3.11)
 # for the comparison rows: their packages are unpacked, never installed
 # (an installed mod_python 3.5 would clash with ours, and the machine's
