@@ -7,6 +7,7 @@ makes mod_python.apache unimportable in every interpreter created from
 then on."""
 
 import os
+import time
 
 import pytest
 import requests
@@ -73,3 +74,53 @@ def test_a_failed_interpreter_is_not_created_again(server):
     refusals = [line for line in log.splitlines() if "MP00002" in line]
     assert all("ModuleNotFoundError: import of mod_python.logbridge halted"
                in line for line in refusals), refusals
+
+
+EXITING_CONFIG = """
+PythonPath "sys.path+['{htdocs}/interpfail/exiting']"
+PythonImport exiting_import exiting.test
+<VirtualHost *:{port}>
+    ServerName exiting.test
+    DocumentRoot {htdocs}/interpfail/exiting
+</VirtualHost>
+"""
+
+
+def test_child_exit_leaves_python_alone_while_an_import_runs(mpm):
+    """Issue 16 item 9: every entry into Python is counted, PythonImport
+    included (it used to bypass the count child exit checks), so a child
+    told to stop while a PythonImport still runs Python never runs the
+    interpreter's exit callbacks on top of it."""
+    own = Httpd(mpm, EXITING_CONFIG)
+    notes = own.htdocs / "interpfail" / "exiting"
+    try:
+        os.chmod(notes, 0o777)
+        own.start()
+        deadline = time.monotonic() + 15
+        while not (notes / "import-started").exists():
+            assert time.monotonic() < deadline, own.error_log()
+            time.sleep(0.05)
+        own.stop()
+        exit_ran = read(notes / "exit-ran")
+        import_ended = read(notes / "import-ended")
+        # httpd lets child_init (the import) finish before the child acts
+        # on the stop; then the exit callbacks run, after it, never during
+        assert exit_ran, own.error_log()
+        for pid, when in exit_ran.items():
+            assert pid in import_ended and when >= import_ended[pid]
+        # (the parent's "still did not exit" while a child finishes its
+        # import is expected here; a crash is not)
+        assert [line for line in own.crash_lines()
+                if "still did not exit" not in line] == []
+    finally:
+        own.cleanup()
+
+
+def read(path):
+    """{pid: time} of a notes file (empty when there is none)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    return {line.split()[0]: float(line.split()[1])
+            for line in text.splitlines()}
