@@ -77,7 +77,12 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT_STAMP" ]; then
     log "making a fresh $SUITE root in $ROOT (cold run)"
     rm -rf "$ROOT" "$STAMP"
     mkdir -p "$CACHE"
-    debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR"
+    # a second try from scratch if the first download breaks off
+    if ! debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR"; then
+        log "debootstrap failed; trying once more"
+        rm -rf "$ROOT"
+        debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR"
+    fi
     # Packages must not start their services (apache2, postgresql,
     # redis-server) in the root: the tests start their own instances.
     printf '#!/bin/sh\nexit 101\n' > "$ROOT/usr/sbin/policy-rc.d"
