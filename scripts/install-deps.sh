@@ -36,9 +36,23 @@ for pkg in $PACKAGES; do
 done
 missing=${missing# }
 
+# Python 3.13 removed cgi and cgitb (PEP 594), which legacy CGI scripts run
+# by mod_python.cgihandler import (test_cgihandler_legacy.py): where the
+# Debian Python lacks them (Debian 13 and later), install the maintained fork
+# that Debian packages as python3-legacy-cgi.  Older Pythons have them in the
+# standard library, and their Debian releases have no such package.
+needs_legacy_cgi() {
+    command -v python3 >/dev/null 2>&1 &&
+        ! python3 -W ignore -c 'import cgi, cgitb' >/dev/null 2>&1
+}
+
 if [ -z "$missing" ]; then
-    echo "install-deps: all needed packages are installed"
-    exit 0
+    if needs_legacy_cgi; then
+        missing=python3-legacy-cgi
+    else
+        echo "install-deps: all needed packages are installed"
+        exit 0
+    fi
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -51,3 +65,8 @@ fi
 echo "install-deps: installing $missing"
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
+# python3 may only now be installed: check again for cgi and cgitb.
+if needs_legacy_cgi; then
+    echo "install-deps: installing python3-legacy-cgi (no cgi/cgitb in $(python3 -V))"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y python3-legacy-cgi
+fi

@@ -97,8 +97,8 @@ def test_standard_cgi_module_form(httpd):
                           data={"name": "value"},
                           files={"up": ("u.txt", b"uploaded")})
     assert response.status_code == 200, response.text
-    if response.text != "no cgi module\n":
-        assert response.text == "name=value\nq=1\nup=file:u.txt:uploaded\n"
+    # on 3.13 the install step's legacy-cgi (test_cgihandler_legacy.py)
+    assert response.text == "name=value\nq=1\nup=file:u.txt:uploaded\n"
 
 
 def test_status_header(httpd):

@@ -18,7 +18,8 @@ checked as mod_cgi does.
 Concurrent requests (threaded MPMs): ``sys.stdin``, ``sys.stdout`` and
 ``os.environ`` are thread-aware stand-ins installed once, so scripts run
 at once, each seeing its own request.  What is one per process (working
-directory, ``sys.path[0]``, unloading the modules scripts imported) is
+directory, ``sys.path[0]``, a ``sys.excepthook`` a script set, unloading
+the modules scripts imported) is
 handled by a gate: scripts of one directory run together, another
 directory's wait.  The gate is never held while waiting for a client:
 the body is read before the script runs and its output sent after it
@@ -89,9 +90,23 @@ def _run(req, script, code, body):
             exec(code, _script_globals(script))
         except SystemExit:
             pass
+        except Exception as error:
+            if sys.excepthook is _gate.excepthook:
+                raise
+            _report_with_script_hook(req, script, error)
         finally:
             _flush(stdout)
     return response.finish()
+
+
+def _report_with_script_hook(req, script, error):
+    """A script that installed its own sys.excepthook (cgitb.enable())
+    has its uncaught exception reported by it, on its output, as Python
+    ending the CGI process would; the error log still names it."""
+    _log(req, "MP03008", "%s: %s: %s (reported by the script's "
+         "sys.excepthook)" % (script, type(error).__name__, error),
+         apache.APLOG_WARNING)
+    sys.excepthook(type(error), error, error.__traceback__)
 
 
 def _log(req, number, message, level=apache.APLOG_ERR):
@@ -247,6 +262,8 @@ def _read_error_status(error):
 
 
 _HEADER_END = re.compile(rb"(?:\A|\n)\r?\n")
+# an HTTP field name (RFC 9110 section 5.1)
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 class _Response(io.RawIOBase):
@@ -314,6 +331,14 @@ class _Response(io.RawIOBase):
             if not colon or not name:
                 return self._fail("MP03004", "malformed header from script: "
                                   "%r" % line[:80].decode("latin-1"))
+            if not _TOKEN.fullmatch(name):
+                # httpd would abort the whole response (AH02429); cgitb's
+                # report starts with such a line ("<!--: spam") meant to
+                # be harmless
+                _log(req, "MP03009", "%s: header line with an invalid name "
+                     "ignored: %r" % (req.filename, name[:80]),
+                     apache.APLOG_INFO)
+                continue
             value = value.strip().decode("utf-8", "surrogateescape")
             key = name.lower()
             if key == "status":
@@ -531,7 +556,8 @@ def _kept_paths():
 class _ScriptGate:
     """Scripts of one directory run together; the working directory is
     that directory, first on sys.path; modules they imported are unloaded
-    when the last one finishes."""
+    and the sys.excepthook they set is undone when the last one
+    finishes."""
 
     def __init__(self):
         self._condition = threading.Condition(threading.Lock())
@@ -540,6 +566,8 @@ class _ScriptGate:
         self._queue = []           # directories waiting, in arrival order
         self._imported = []        # names imported while scripts ran
         self._kept = _kept_paths()
+        # sys.excepthook before the first of the running scripts started
+        self.excepthook = sys.excepthook
         # every script directory seen (replaced, never changed in place:
         # the import hook reads it without the lock)
         self.directories = frozenset()
@@ -554,6 +582,7 @@ class _ScriptGate:
                 self._wait_turn(directory)
             if self._running == 0:
                 self._directory = directory
+                self.excepthook = sys.excepthook
                 if directory not in self.directories:
                     self.directories = self.directories | {directory}
                 if sys.meta_path[:1] != [_import_hook]:
@@ -582,8 +611,11 @@ class _ScriptGate:
     def leave(self):
         with self._condition:
             self._running -= 1
-            if self._running == 0 and self._imported:
-                self._unload_new_modules()
+            if self._running == 0:
+                # a hook a script installed (cgitb.enable()) ends with it
+                sys.excepthook = self.excepthook
+                if self._imported:
+                    self._unload_new_modules()
             if self._queue:
                 self._condition.notify_all()
 
