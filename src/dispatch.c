@@ -199,13 +199,15 @@ static int prepared_valid(mp_interp *interp, const mp_prepared *p,
     return 1;
 }
 
-/* Fill p from apache._prepare(); 0, or -1 with the exception set. */
+/* Fill p from apache._prepare(): 0; -1 with the exception _prepare
+ * raised (the handler's module could not be loaded: the request's
+ * answer); -2 when what it returned cannot be kept (no exception set:
+ * the caller takes the Python way). */
 static int prepare(PyObject *prepare_fn, mp_prepared *p, PyObject *phase,
                    const mp_handler *h,
                    int flags, const char *python_path)
 {
-    PyObject *result, *watched;
-    const char *text;
+    PyObject *result, *watched, *bytes;
 
     result = mp_dispatch_args_call(prepare_fn, NULL, phase, h, flags,
                                    python_path);
@@ -215,21 +217,21 @@ static int prepare(PyObject *prepare_fn, mp_prepared *p, PyObject *phase,
     if (!PyTuple_Check(result) || PyTuple_GET_SIZE(result) != 7
         || !PyTuple_Check(PyTuple_GET_ITEM(result, 1))) {
         Py_DECREF(result);
-        PyErr_SetString(PyExc_TypeError, "apache._prepare: bad result");
-        return -1;
+        return -2;
     }
     prepared_clear(p);
     watched = PyTuple_GET_ITEM(result, 3);
     if (watched != Py_None) {
-        text = PyUnicode_Check(watched) ? PyUnicode_AsUTF8(watched) : NULL;
-        p->watched = text ? strdup(text) : NULL;
+        /* the file system's bytes, as os.stat would use (a name that is
+         * not UTF-8 comes as surrogate escapes) */
+        bytes = PyUnicode_Check(watched) ? PyUnicode_EncodeFSDefault(watched)
+                                         : NULL;
+        p->watched = bytes ? strdup(PyBytes_AS_STRING(bytes)) : NULL;
+        Py_XDECREF(bytes);
         if (p->watched == NULL) {
-            /* not a path C can stat (or no memory): no fast path */
             Py_DECREF(result);
-            if (!PyErr_Occurred()) {
-                PyErr_NoMemory();
-            }
-            return -1;
+            PyErr_Clear();
+            return -2;
         }
     }
     p->mtime_ns = PyLong_AsLongLong(PyTuple_GET_ITEM(result, 4));
@@ -237,7 +239,8 @@ static int prepare(PyObject *prepare_fn, mp_prepared *p, PyObject *phase,
     if (PyErr_Occurred()) {
         prepared_clear(p);
         Py_DECREF(result);
-        return -1;
+        PyErr_Clear();
+        return -2;
     }
     p->module = Py_NewRef(PyTuple_GET_ITEM(result, 0));
     p->names = Py_NewRef(PyTuple_GET_ITEM(result, 1));
@@ -354,10 +357,15 @@ int mp_fast_dispatch(mp_interp *interp, PyObject *req, const mp_handler *h,
          * the cache meanwhile, so the slot is only looked up after it */
         mp_prepared fresh = {0}, old;
 
-        if (prepare(interp->prepare, &fresh, phase, h, flags,
-                    python_path) != 0) {
+        switch (prepare(interp->prepare, &fresh, phase, h, flags,
+                        python_path)) {
+        case 0:
+            break;
+        case -1:
             *status = failed(interp, req, phase, h, flags);
             goto done;
+        default:
+            goto slow;
         }
         obj = Py_NewRef(fresh.module);
         names = Py_NewRef(fresh.names);
