@@ -66,3 +66,47 @@ def test_the_handler_directory_is_put_back_on_sys_path(httpd):
             assert text(session, httpd, "/syspath/x") == "present"
         assert text(session, httpd, "/syspath/x?drop") == "present"
         assert text(session, httpd, "/syspath/x") == "present"
+
+
+def test_a_handler_in_a_directory_whose_name_is_not_utf8(mpm):
+    """The file a handler module is watched by (PythonAutoReload) may have
+    a name that is not UTF-8: the short way stats the file system's bytes
+    (it used to answer 500), and an edit is still picked up."""
+    import os
+    import time
+
+    from harness import Httpd
+    own = Httpd(mpm, "IncludeOptional {var}/latin.conf\n")
+    try:
+        directory = os.fsencode(own.htdocs) + b"/caf\xe9"
+        os.mkdir(directory)
+        module = directory + b"/latinmod.py"
+        source = ("from mod_python import apache\n"
+                  "def handler(req):\n"
+                  "    req.content_type = 'text/plain'\n"
+                  "    req.write(%r)\n"
+                  "    return apache.OK\n")
+        with open(module, "w") as handler:
+            handler.write(source % "first")
+        with open(os.path.join(os.fsencode(own.var), b"latin.conf"),
+                  "wb") as conf:
+            conf.write(b'<Directory "' + directory + b'">\n'
+                       b"    SetHandler mod_python\n"
+                       b"    PythonHandler latinmod\n"
+                       b"</Directory>\n")
+        own.start()
+        with requests.Session() as session:
+            url = own.url("/caf%E9/x")
+            for _ in range(3):
+                response = session.get(url, timeout=20)
+                assert response.status_code == 200, response.text
+                assert response.text == "first"
+            with open(module, "w") as handler:
+                handler.write(source % "second")
+            stat = os.stat(module)
+            os.utime(module, ns=(stat.st_atime_ns,
+                                 stat.st_mtime_ns + 1_000_000_000))
+            assert session.get(url, timeout=20).text == "second"
+        own.stop()
+    finally:
+        own.cleanup()
