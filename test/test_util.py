@@ -843,3 +843,23 @@ def test_urlencoded_list_prints_as_35_does(httpd):
     assert status == 200, answer
     assert answer == (b"[Field(b'spam', b'1'), Field(b'spam', b'2'), "
                       b"Field(b'eggs', b'3'), Field(b'bacon', b'4')]")
+
+
+def test_many_small_uploads_hold_no_descriptor_each(httpd):
+    """300 small files and 2 large ones: the small ones stay in memory
+    (each held a temporary file's descriptor until the request ended:
+    1000 of them, the default field limit, exhaust a 1024 limit), the
+    large ones go to disk, and every content comes back intact."""
+    big = bytes(range(256)) * 800            # 200 KiB: on disk
+    contents = {"f%d" % i: b"x%d" % i * 50 for i in range(300)}
+    contents.update({"big1": big, "big2": big[::-1]})
+    parts = [(form_data(name, name + ".bin"), content)
+             for name, content in contents.items()]
+    status, _, data, _ = raw_post(httpd, "/many_files", multipart(parts),
+                                  MULTIPART)
+    assert status == 200, data
+    got = json.loads(data)
+    assert got["fds_held"] <= 2, got["fds_held"]
+    assert got["files"] == {
+        name: [len(content), hashlib.sha256(content).hexdigest()]
+        for name, content in contents.items()}

@@ -18,8 +18,10 @@ Values are ``str``, decoded with the form's charset (UTF-8 unless the
 request or the part says otherwise) with ``surrogateescape``, so bad input
 never raises and round-trips when written back; uploaded file contents are
 ``bytes`` in a temporary file.  Uploads are streamed: the body is read in
-64 KiB chunks and written to ``tempfile.TemporaryFile()``, so a 1 GiB
-upload costs a few hundred KiB of memory.
+64 KiB chunks and written to ``tempfile.SpooledTemporaryFile()``, which
+keeps a file of up to 8 KiB in memory and moves a larger one to disk, so a
+1 GiB upload costs a few hundred KiB of memory and a form of many small
+files does not hold a file descriptor per file.
 
 Malformed input (a multipart body without a boundary, a truncated body, a
 part header block over 64 KiB, bare CR or LF in part headers, a bad query
@@ -538,8 +540,12 @@ class FieldStorage:
             if self._file_callback is not None:
                 sink = self._file_callback(filename)
             else:
+                # in memory up to _SPOOL_BYTES, then a temporary file: a
+                # form of many small files must not hold a descriptor each
+                # until the request ends (1000 parts, the default field
+                # limit, are 1000 descriptors: EMFILE under a 1024 limit)
                 import tempfile
-                sink = tempfile.TemporaryFile("w+b")
+                sink = tempfile.SpooledTemporaryFile(_SPOOL_BYTES, "w+b")
             parser.copy_body(sink.write)
             sink.seek(0)
             return Field(name, sink, ctype, type_options, disposition,
@@ -709,6 +715,7 @@ def _any_name(name):
 
 
 MAX_FIELDS = 1000               # default of mod_python.util.max_fields
+_SPOOL_BYTES = 8192             # an uploaded file up to this stays in memory
 MAX_FIELDS_OPTION = "mod_python.util.max_fields"
 _SHARED_STRINGS = 1000          # distinct names and values shared
 

@@ -411,3 +411,18 @@ def do_compat35_list(req):
     req.content_type = "text/plain"
     req.write(repr(util.FieldStorage(req).list))
     return apache.OK
+
+
+def do_many_files(req):
+    """Parse a form of many uploads; report the file descriptors the
+    parse left open (each upload used to hold one until the request
+    ended) and each file's size and digest."""
+    before = len(os.listdir("/proc/self/fd"))
+    form = util.FieldStorage(req)
+    held = len(os.listdir("/proc/self/fd")) - before
+    files = {}
+    for field in form.list:
+        content = field.file.read()
+        files[field.name] = [len(content),
+                             hashlib.sha256(content).hexdigest()]
+    return send_json(req, {"fds_held": held, "files": files})
