@@ -157,7 +157,26 @@ static long current_generation(mp_interp *interp)
            ? PyLong_AsLong(value) : -1;
 }
 
-/* Is what p holds still what apache._prepare() would return? */
+/* Is str entry in list?  Only exact str items are compared, so no Python
+ * code runs (an item's __eq__ could release the GIL, and another thread
+ * then change the cache slot the caller is reading). */
+static int list_has_str(PyObject *list, PyObject *entry)
+{
+    Py_ssize_t i;
+
+    for (i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+
+        if (item == entry || (PyUnicode_CheckExact(item)
+                              && PyUnicode_Compare(item, entry) == 0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Is what p holds still what apache._prepare() would return?  Runs no
+ * Python code (see list_has_str): p stays valid throughout. */
 static int prepared_valid(mp_interp *interp, const mp_prepared *p,
                           const char *python_path, int flags)
 {
@@ -181,8 +200,8 @@ static int prepared_valid(mp_interp *interp, const mp_prepared *p,
     if (p->directory != NULL) {
         path = PyDict_GetItemWithError(interp->sys_dict, interp->str_path);
         found = path != NULL && PyList_Check(path)
-                ? PySequence_Contains(path, p->directory) : 0;
-        if (found != 1) {
+                ? list_has_str(path, p->directory) : 0;
+        if (!found) {
             PyErr_Clear();
             return 0;
         }
