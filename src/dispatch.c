@@ -293,13 +293,12 @@ static PyObject *take_exception(void)
 #endif
 }
 
-/* The status fn (apache._failed or apache._result) gives for value. */
+/* The status fn (apache._failed or apache._result) gives for value; a
+ * failure of fn itself is logged as any dispatcher's (MP00003/MP00004). */
 static long python_status(PyObject *fn, PyObject *req, PyObject *phase,
                           const mp_handler *h, int flags, PyObject *value)
 {
-    request_rec *r = ((mp_request *)req)->r;
     PyObject *args[5], *result = NULL;
-    long status = HTTP_INTERNAL_SERVER_ERROR;
 
     args[0] = req;
     args[1] = phase;
@@ -311,17 +310,8 @@ static long python_status(PyObject *fn, PyObject *req, PyObject *phase,
     }
     Py_XDECREF(args[2]);
     Py_XDECREF(args[3]);
-    if (result != NULL && PyLong_CheckExact(result)) {
-        status = PyLong_AsLong(result);
-    }
-    if (result == NULL || !PyLong_CheckExact(result) || PyErr_Occurred()) {
-        mp_log_python_error(r->server, apr_psprintf(r->pool,
-            "MP00022: internal error handling the result of %s %s",
-            PyUnicode_AsUTF8(phase), h->handler));
-        status = HTTP_INTERNAL_SERVER_ERROR;
-    }
-    Py_XDECREF(result);
-    return status;
+    return mp_dispatch_status(result, ((mp_request *)req)->r->server,
+                              PyUnicode_AsUTF8(phase), h->handler);
 }
 
 /* The status for the exception being raised (apache._failed). */
