@@ -251,6 +251,25 @@ static int handler_text_valid(const char *text)
     return !at_start;
 }
 
+/* Is the handler one of mod_python's own that load the file the URL maps
+ * to (req.filename): a request for it is always mapped to the file
+ * system, <Location> or not (mod_python.c, mp_map_location). */
+static int handler_reads_file(const char *handler)
+{
+    static const char *const readers[] = {
+        "mod_python.publisher", "mod_python.psp", "mod_python.cgihandler",
+    };
+    size_t len = strcspn(handler, ":");
+    size_t i;
+
+    for (i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+        if (strlen(readers[i]) == len && strncmp(handler, readers[i], len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void add_handler_entry(cmd_parms *cmd, mp_dir_config *conf, int phase,
                               const char *handler, const char *directive,
                               apr_array_header_t *extensions, int silent)
@@ -268,6 +287,7 @@ static void add_handler_entry(cmd_parms *cmd, mp_dir_config *conf, int phase,
     h->extensions = extensions;
     h->silent = silent;
     h->in_location = directive_in_location(cmd);
+    h->reads_file = handler_reads_file(handler);
 }
 
 /* Python*Handler handler [handler ...] [| .ext [.ext ...]] */

@@ -561,6 +561,62 @@ static int mp_translate_name(request_rec *r)
     return run_phase(r, MP_PHASE_TRANS);
 }
 
+/* translate_name, after every module but core's own mapping (so Alias,
+ * mod_rewrite, ProxyPass and UserDir still map first): a request that
+ * goes to a PythonHandler configured in <Location>/<LocationMatch>, with
+ * SetHandler mod_python there too, is not mapped to the file system, as
+ * mod_python 3.5 did -- such a URL names no file, and mapping it costs
+ * httpd a stat() per path component.  req.filename stays None and the
+ * <Directory> sections and .htaccess files of the path do not apply; the
+ * <Location> ones (Require included) still do.  Mapped as usual when a
+ * handler needs the file: publisher, psp, cgihandler, a "| .ext" list,
+ * PythonInterpPerDirectory (Doc/directives.rst, "Location handlers"). */
+static int mp_map_location(request_rec *r)
+{
+    const mp_dir_config *conf = ap_get_module_config(r->per_dir_config,
+                                                     &python_module);
+    const apr_array_header_t *handlers = conf->handlers[MP_PHASE_HANDLER];
+    const core_dir_config *core;
+    const char *handler, *err = NULL;
+    int i;
+
+    if (handlers == NULL || conf->interp_per_directory > 0 || r->proxyreq) {
+        return DECLINED;
+    }
+    for (i = 0; i < handlers->nelts; i++) {
+        const mp_handler *h = &APR_ARRAY_IDX(handlers, i, mp_handler);
+
+        if (!h->in_location || h->extensions != NULL || h->reads_file) {
+            return DECLINED;
+        }
+    }
+    core = ap_get_core_module_config(r->per_dir_config);
+    if (core->expr_handler == NULL) {
+        return DECLINED;
+    }
+    handler = ap_expr_str_exec(r, core->expr_handler, &err);
+    if (err != NULL || handler == NULL
+        || (strcmp(handler, "mod_python") != 0
+            && strcmp(handler, "python-program") != 0)) {
+        return DECLINED;
+    }
+    mp_request_state_get(r)->unmapped = 1;
+    return OK;
+}
+
+/* map_to_storage: RUN_FIRST, before core's walk of <Directory> sections
+ * and .htaccess files: done for a URL mp_map_location left unmapped (core
+ * would only log "AH00029: Module bug? Request filename is missing").
+ * TRACE still goes to httpd's own answer. */
+static int mp_map_to_storage(request_rec *r)
+{
+    const mp_request_state *state = ap_get_module_config(r->request_config,
+                                                         &python_module);
+
+    return state != NULL && state->unmapped && r->method_number != M_TRACE
+           ? OK : DECLINED;
+}
+
 /* header_parser: RUN_ALL, first hook with the per-directory config. */
 static int mp_header_parser(request_rec *r)
 {
@@ -660,6 +716,9 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(mp_post_read_request, NULL, NULL,
                               APR_HOOK_MIDDLE);
     ap_hook_translate_name(mp_translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(mp_map_location, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_map_to_storage(mp_map_to_storage, NULL, NULL,
+                           APR_HOOK_REALLY_FIRST);
     ap_hook_header_parser(mp_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(mp_access_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(mp_check_authn, NULL, NULL, APR_HOOK_FIRST,

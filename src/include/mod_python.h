@@ -94,6 +94,8 @@ typedef struct {
     apr_array_header_t *extensions; /* "| .ext ..." (const char *), or NULL */
     int silent;                     /* PythonHandlerModule: absent = skip */
     int in_location;                /* set inside <Location>: req.hlist */
+    int reads_file;                 /* publisher, psp, cgihandler: runs the
+                                     * file req.filename names */
 } mp_handler;
 
 /* Position in the handler list of a phase: configured, then dynamic. */
@@ -233,6 +235,8 @@ typedef struct mp_request_state {
     const mp_handler *current_handler; /* the running handler, or NULL */
     mp_handler_cursor current_cursor;  /* just after current_handler */
     const char *current_location; /* its <Location> path, or NULL */
+    int unmapped;                 /* a <Location> handler's URL: not mapped
+                                   * to the file system (mod_python.c) */
 } mp_request_state;
 
 typedef struct {

@@ -1,0 +1,18 @@
+"""Handlers of test/test_location_mapping.py: each says what httpd mapped
+the URL to."""
+from mod_python import apache
+
+
+def handler(req):
+    if req.args == "decline":
+        return apache.DECLINED
+    req.content_type = "text/plain"
+    req.write("filename=%r interpreter=%s" % (req.filename, req.interpreter))
+    return apache.OK
+
+
+def authen(req):
+    password = req.get_basic_auth_pw()
+    if (req.user, password) == ("ann", "secret"):
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED

@@ -1,0 +1,1 @@
+SECRET_SOURCE = "never sent"

@@ -1,0 +1,5 @@
+"""Under a <Directory> that denies every request."""
+
+
+def hello(req):
+    return "private page ran"
