@@ -238,6 +238,13 @@ def _log_import(what, name):
     log_error("mod_python.apache: %s %s" % (what, name), APLOG_NOTICE)
 
 
+# The modules of this package (mod_python.publisher, .wsgi, ...) change
+# only with an upgrade of mod_python, which needs a restart (mod_python.so
+# with them): PythonAutoReload does not watch them, which saves a stat(2)
+# of publisher.py or wsgi.py on every request.
+_OWN_PACKAGE = __name__.rpartition(".")[0] + "."
+
+
 def _import_library(module_name, autoreload, log):
     """A module by its name through sys.modules, reloaded in place when
     its file changed (see the comment above)."""
@@ -252,7 +259,7 @@ def _import_library(module_name, autoreload, log):
         if log:
             _log_import("MP01001: imported", module_name)
         return module
-    if autoreload:
+    if autoreload and not module_name.startswith(_OWN_PACKAGE):
         mtime = _file_mtime(module)
         if module_name not in _mtimes:
             # imported by other means (or by another thread just now)
@@ -671,7 +678,8 @@ def _prepare(phase, handler, directory, flags, python_path):
         watched, mtime = path, _file_modules[path][1]
         module_name = None
     else:
-        mtime = _mtimes.get(module_name)
+        mtime = (_mtimes.get(module_name)
+                 if not module_name.startswith(_OWN_PACKAGE) else None)
         watched = getattr(module, "__file__", None) if mtime else None
     return (module, names, module_name, watched, mtime or 0, _generation,
             entry)
