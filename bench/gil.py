@@ -50,10 +50,10 @@ WRK = os.environ.get("MP_BENCH_WRK") or shutil.which("wrk") or "wrk"
 ONE_CHILD = """
 StartServers 1
 ServerLimit 1
-ThreadsPerChild 16
-MaxRequestWorkers 16
+ThreadsPerChild {threads}
+MaxRequestWorkers {threads}
 MinSpareThreads 1
-MaxSpareThreads 16
+MaxSpareThreads {threads}
 """
 
 # KeepAlive Off: with two processes, 16 keep-alive connections would
@@ -92,9 +92,10 @@ ROWS = {
 }
 
 
-def start(row):
+def start(row, threads):
     mpm, limits, gil = ROWS[row]
-    server = Httpd(mpm, APPS.format(gil=gil) + limits, htdocs=SITE,
+    server = Httpd(mpm, APPS.format(gil=gil) + limits.format(threads=threads),
+                   htdocs=SITE,
                    name="mp-bench-gil", extra_pythonpath=["."])
     return server.start(timeout=30)
 
@@ -149,12 +150,14 @@ def main():
                         help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--work-ms", type=float, default=2.0)
+    parser.add_argument("--threads", type=int, default=16,
+                        help="ThreadsPerChild of the event rows")
     args = parser.parse_args()
 
     servers = {}
     try:
         for row in ROWS:
-            servers[row] = start(row)
+            servers[row] = start(row, args.threads)
         per_ms = int(servers["event-shared"].get("/app_a/calibrate").text)
         loops = int(per_ms * args.work_ms)
         print("embedded Python: %s; %d loops = %.1f ms of pure Python "
