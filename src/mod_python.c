@@ -566,7 +566,8 @@ static int mp_translate_name(request_rec *r)
  * goes to a PythonHandler configured in <Location>/<LocationMatch>, with
  * SetHandler mod_python there too, is not mapped to the file system, as
  * mod_python 3.5 did -- such a URL names no file, and mapping it costs
- * httpd a stat() per path component.  req.filename stays None and the
+ * httpd a stat() per path component.  req.filename stays None, path_info
+ * is the URI after the <Location> path, and the
  * <Directory> sections and .htaccess files of the path do not apply; the
  * <Location> ones (Require included) still do.  Mapped as usual when a
  * handler needs the file: publisher, psp, cgihandler, a "| .ext" list,
@@ -577,7 +578,7 @@ static int mp_map_location(request_rec *r)
                                                      &python_module);
     const apr_array_header_t *handlers = conf->handlers[MP_PHASE_HANDLER];
     const core_dir_config *core;
-    const char *handler, *err = NULL;
+    const char *handler, *location, *err = NULL;
     int i;
 
     if (handlers == NULL || conf->interp_per_directory > 0 || r->proxyreq) {
@@ -601,6 +602,12 @@ static int mp_map_location(request_rec *r)
         return DECLINED;
     }
     mp_request_state_get(r)->unmapped = 1;
+    /* req.path_info: the URI after the <Location> path, what the file
+     * system walk gave such a handler when the path named no directory */
+    location = APR_ARRAY_IDX(handlers, 0, mp_handler).location;
+    if (location != NULL && strncmp(r->uri, location, strlen(location)) == 0) {
+        r->path_info = apr_pstrdup(r->pool, r->uri + strlen(location));
+    }
     return OK;
 }
 

@@ -1,6 +1,7 @@
 """A request for a PythonHandler configured in <Location> is not mapped to
-the file system (mod_python 3.5; Doc/directives.rst, "Handlers in
-<Location>"): req.filename is None, the <Directory> sections of the path do
+the file system (mod_python 3.5; Doc/handlers.rst, "Handlers in
+<Location>"): req.filename is None, req.path_info the URI after the
+<Location> path, the <Directory> sections of the path do
 not apply, the <Location> ones do, and nothing under the path is ever sent
 as a file.  Handlers that need the file (publisher, psp, cgihandler, a
 "| .ext" list, PythonInterpPerDirectory) and URLs that Alias maps keep the
@@ -78,10 +79,13 @@ def get(httpd, path, **kwargs):
 def test_a_location_handler_runs_without_a_file_name(httpd):
     """The <Directory> that denies the same path does not apply (it did
     before: a 403), and the handler sees req.filename None."""
-    for path in ("/app/x", "/app/secret.txt", "/app/", "/rx/deep/er"):
+    for path, path_info in (("/app/x", "/x"), ("/app/secret.txt", "/secret.txt"),
+                            ("/app/", "/"), ("/app", ""), ("/app/a/b%20c", "/a/b c"),
+                            ("/rx/deep/er", None)):
         response = get(httpd, path)
         assert response.status_code == 200, (path, response.text)
-        assert response.text == "filename=None interpreter=locmap", path
+        assert response.text == ("filename=None interpreter=locmap "
+                                 "path_info=%r" % path_info), path
 
 
 def test_the_location_access_rules_still_hold(httpd):
@@ -124,8 +128,8 @@ def test_handlers_that_need_the_file_keep_the_mapping(httpd):
     response = get(httpd, "/perdir/x")
     assert response.status_code == 200, response.text
     assert "/locmap/www/perdir/x'" in response.text
-    assert response.text.endswith("interpreter=%s/locmap/www/perdir/"
-                                  % httpd.htdocs)
+    assert ("interpreter=%s/locmap/www/perdir/ " % httpd.htdocs
+            in response.text)
 
     response = get(httpd, "/aliased/x")
     assert response.status_code == 200, response.text

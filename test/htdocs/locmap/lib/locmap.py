@@ -7,7 +7,8 @@ def handler(req):
     if req.args == "decline":
         return apache.DECLINED
     req.content_type = "text/plain"
-    req.write("filename=%r interpreter=%s" % (req.filename, req.interpreter))
+    req.write("filename=%r interpreter=%s path_info=%r"
+              % (req.filename, req.interpreter, req.path_info))
     return apache.OK
 
 
