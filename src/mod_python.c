@@ -567,11 +567,11 @@ static int mp_translate_name(request_rec *r)
  * SetHandler mod_python there too, is not mapped to the file system, as
  * mod_python 3.5 did -- such a URL names no file, and mapping it costs
  * httpd a stat() per path component.  req.filename stays None, path_info
- * is the URI after the <Location> path, and the
- * <Directory> sections and .htaccess files of the path do not apply; the
- * <Location> ones (Require included) still do.  Mapped as usual when a
- * handler needs the file: publisher, psp, cgihandler, a "| .ext" list,
- * PythonInterpPerDirectory (Doc/directives.rst, "Location handlers"). */
+ * is the URI after the <Location> path, and the <Directory> and <Files>
+ * sections and .htaccess files of the path do not apply; the <Location>
+ * ones (Require included) still do.  Mapped as usual when a handler needs
+ * the file: publisher, psp, cgihandler, a "| .ext" list,
+ * PythonInterpPerDirectory (Doc/handlers.rst, "Handlers in <Location>"). */
 static int mp_map_location(request_rec *r)
 {
     const mp_dir_config *conf = ap_get_module_config(r->per_dir_config,

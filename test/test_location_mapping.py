@@ -20,6 +20,9 @@ CONFIG = """
         PythonHandler locmap
         PythonInterpreter locmap
     </Location>
+    <Location /app/viapub>
+        PythonHandler locmap::via_publisher
+    </Location>
     <Location /app/closed>
         Require all denied
     </Location>
@@ -156,3 +159,12 @@ def test_trace_is_still_answered_by_httpd(httpd):
     assert response.headers["Content-Type"].startswith("message/http")
     assert response.text.startswith("TRACE /app/x HTTP/1.1")
     assert "filename=" not in response.text
+
+
+def test_the_publisher_called_by_a_location_handler_finds_no_page(httpd):
+    """A handler of one's own in <Location> that calls the publisher: the
+    URL is unmapped, there is no page file, and the answer is a 404, not
+    a page found some other way nor a traceback."""
+    response = get(httpd, "/app/viapub/page/hello")
+    assert response.status_code == 404, response.text
+    assert "Traceback" not in response.text

@@ -17,3 +17,10 @@ def authen(req):
     if (req.user, password) == ("ann", "secret"):
         return apache.OK
     return apache.HTTP_UNAUTHORIZED
+
+
+def via_publisher(req):
+    """A handler of one's own that hands the request to the publisher:
+    under an unmapped <Location> there is no page file to publish."""
+    from mod_python import publisher
+    return publisher.handler(req)
