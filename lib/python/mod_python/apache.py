@@ -282,12 +282,19 @@ def _file_module_name(path, prefix):
     return prefix + digest[:16]
 
 
+# private module name -> the file's plain name ("handlers" for
+# .../handlers.py): what a traceback shows instead of the hash, e.g.
+# "handlers.MarkerError: boom" (the frames above it name the file).
+_plain_names = {}
+
+
 def _exec_file_module(path, source=None, prefix="_mp_"):
     """Execute the file path as a fresh module named prefix + a hash of
     path; returns it.  source: the file's bytes when the caller has read
     them (the publisher keeps a page's text).  Compiled from the source
     each time: no bytecode that could be older than the file."""
     name = _file_module_name(path, prefix)
+    _plain_names[name] = os.path.splitext(os.path.basename(path))[0]
     module = types.ModuleType(name)
     module.__file__ = path
     module.__builtins__ = __builtins__
@@ -827,6 +834,9 @@ def _format_exception(exc=None):
         tb = tb.tb_next
         left_out += 1
     text = "".join(traceback.format_exception(kind, value, tb))
+    for name, plain in list(_plain_names.items()):
+        if name in text:    # a class of a handler module or page
+            text = text.replace(name + ".", plain + ".")
     if left_out:
         text = text.replace(
             "Traceback (most recent call last):\n",
