@@ -25,6 +25,10 @@ CONFIG = """
         PythonHandler syspath_check
         PythonInterpreter hotpath_syspath
     </Directory>
+    <Directory {htdocs}/hotpath/stream>
+        SetHandler mod_python
+        PythonHandler stream
+    </Directory>
 </VirtualHost>
 """
 
@@ -110,3 +114,38 @@ def test_a_handler_in_a_directory_whose_name_is_not_utf8(mpm):
         own.stop()
     finally:
         own.cleanup()
+
+
+def test_a_streamed_answer_ends_once_on_a_kept_alive_connection(httpd):
+    """mod_python ends a streamed (chunked) answer itself when the handler
+    returns, before httpd's own end of request: the last chunk is sent
+    exactly once, a request body the handler left unread is still
+    discarded, and the connection serves the next requests."""
+    import socket
+
+    body = b"9\r\npart one;\r\n8\r\npart two\r\n0\r\n\r\n"
+    requests_ = [
+        b"GET /stream/x HTTP/1.1\r\nHost: hotpath.test\r\n\r\n",
+        b"POST /stream/x HTTP/1.1\r\nHost: hotpath.test\r\n"
+        b"Content-Length: 11\r\n\r\nunread body",
+        b"GET /stream/x HTTP/1.1\r\nHost: hotpath.test\r\n"
+        b"Connection: close\r\n\r\n",
+    ]
+    received = b""
+    with socket.create_connection(("127.0.0.1", httpd.port), timeout=20) as sock:
+        for number, request in enumerate(requests_, 1):
+            sock.sendall(request)
+            while received.count(body) < number:
+                chunk = sock.recv(65536)
+                assert chunk, received
+                received += chunk
+        sock.settimeout(5)
+        rest = sock.recv(65536)         # the server closes: nothing more
+        assert rest == b"", rest
+    answers = received.split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 3, received
+    for answer in answers:
+        assert answer.startswith(b"200 OK\r\n"), answer
+        assert b"Transfer-Encoding: chunked\r\n" in answer
+        assert answer.endswith(b"\r\n\r\n" + body), answer
+        assert answer.count(b"0\r\n\r\n") == 1, answer
