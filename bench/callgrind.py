@@ -102,8 +102,7 @@ def instructions(tree, path, requests, config=CONFIG, collect=None,
                 if not status.startswith(b"HTTP/1.1 200"):
                     raise SystemExit("%s: %r %r" % (path, status, body[:200]))
     finally:
-        process.terminate()
-        process.wait()
+        stop(process, server.port)
     if KEEP:
         KEEP.mkdir(parents=True, exist_ok=True)
         shutil.copy(out, KEEP / ("callgrind.out.%s.%d" % (
@@ -175,6 +174,24 @@ def table(tree, collect, jobs):
             continue
         print("%-44s %9.1fk %11.1fk" % (label, result / 1000,
                                         (result - static) / 1000))
+
+
+def stop(process, port):
+    """SIGTERM the server -X and wait for callgrind to write its file.  A
+    SIGTERM that arrives while httpd sits in accept() can leave it there
+    (the call restarts): a connection wakes it to see the signal."""
+    process.terminate()
+    for _ in range(10):
+        try:
+            process.wait(timeout=15)
+            return
+        except subprocess.TimeoutExpired:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            except OSError:
+                pass
+    process.kill()
+    process.wait()
 
 
 def connect(port, timeout=120):
