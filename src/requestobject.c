@@ -712,11 +712,6 @@ int mp_request_write_buffered(mp_request_state *state)
     return rc;
 }
 
-/* The response of a handler that wrote its whole body with small
- * req.write(data, 0) calls goes out like a static file: with a
- * Content-Length, in one packet, and before Apache looks for the next
- * request on the connection (so a keep-alive client is served by the same
- * worker, without a trip through the event MPM's listener). */
 /* Only httpd's protocol and connection filters between the handler and
  * the client (no content filter, Python or other, that could still want
  * to see data after the end of the stream)?  OLD_WRITE, ap_rwrite()'s own
@@ -726,13 +721,20 @@ static int only_protocol_filters(request_rec *r)
     ap_filter_t *f;
 
     for (f = r->output_filters; f != NULL; f = f->next) {
-        if (f->frec->ftype < AP_FTYPE_PROTOCOL && f->frec != ap_old_write_func) {
+        if (f->frec->ftype < AP_FTYPE_PROTOCOL
+            && f->frec != ap_old_write_func) {
             return 0;
         }
     }
     return 1;
 }
 
+/* The response of a handler that wrote its whole body with small
+ * req.write(data, 0) calls goes out like a static file: with a
+ * Content-Length, in one packet, and before Apache looks for the next
+ * request on the connection (so a keep-alive client is served by the same
+ * worker, without a trip through the event MPM's listener); so does the
+ * end of a response it streamed. */
 int mp_request_finish_response(mp_request_state *state)
 {
     request_rec *r = state->r;
@@ -742,8 +744,8 @@ int mp_request_finish_response(mp_request_state *state)
     /* A response the handler streamed (req.write() flushes by default:
      * the tutorial's way) ends with its last chunk, which httpd would send
      * only after the access log, right before it looks for the next
-     * request of a keep-alive connection -- too early for the client's:
-     * under the event MPM every such request then went back to the
+     * request of a keep-alive connection, which the client cannot have
+     * sent yet: under the event MPM every such request then went to the
      * listener (2 reads and 2 epoll_ctl per request instead of 1 and 0.1,
      * Doc/benchmarks.rst).  End the stream and flush it now, as the
      * unstreamed answer below is. */
