@@ -21,7 +21,7 @@ req/s is the sum of both wrk processes; each figure is the median over
 --rounds.  "cores used" is the CPU time of the httpd children per second
 of the run: the parallelism they actually got, which other processes on a
 shared machine reduce (own GIL: up to 2 on two free cores; a shared GIL:
-at most 1).  wrk's read errors under the event MPM are keep-alive
+at most 1); "CPU ms per request" divides one by the other.  wrk's read errors under the event MPM are keep-alive
 connections the MPM closes when all 16 threads are busy (wrk reconnects).  The rows of one round run one after the other, so a noisy
 neighbour hurts them alike; the load average is printed before and after.
 Benchmarks never run in `make test` or CI.
@@ -183,12 +183,13 @@ def main():
     shared = column("event-shared", 0)
     print()
     print("| row | req/s | vs event-shared | p99 ms | wrk errors | "
-          "cores used |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "cores used | CPU ms per request |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for row in ROWS:
-        print("| %s | %.0f | %.2fx | %.1f | %d | %.2f |" % (
+        print("| %s | %.0f | %.2fx | %.1f | %d | %.2f | %.2f |" % (
             row, column(row, 0), column(row, 0) / shared, column(row, 1),
-            sum(values[2] for values in figures[row]), column(row, 3)))
+            sum(values[2] for values in figures[row]), column(row, 3),
+            1000 * column(row, 3) / column(row, 0)))
     print("\nper round (req/s): " + "; ".join(
         "%s %s" % (row, ", ".join("%.0f" % values[0] for values in rounds))
         for row, rounds in figures.items()))
