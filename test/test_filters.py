@@ -129,6 +129,15 @@ PythonOutputFilter filtertools::describe DESCRIBE
         SetHandler mod_python
         PythonHandler filtertools::dynamic
     </Location>
+    <Location /dynamic-input>
+        SetHandler mod_python
+        PythonHandler filtertools::dynamic_input
+    </Location>
+    <Location /fixup-input>
+        SetHandler mod_python
+        PythonFixupHandler filtertools::fixup_adds_input
+        PythonHandler filtertools::echo_body
+    </Location>
     <Location /unknown>
         SetHandler mod_python
         PythonHandler filtertools::unknown_filter
@@ -429,6 +438,21 @@ def test_dynamic_filter_from_handler(httpd):
     response = httpd.get("/dynamic", host=HOST)
     assert response.status_code == 200
     assert response.text == "ADDED AT RUN TIME"
+
+
+@pytest.mark.parametrize("path", ["/dynamic-input", "/fixup-input"])
+def test_dynamic_input_filter(httpd, path):
+    """req.register_input_filter + req.add_input_filter, from the handler
+    itself and from an earlier phase: the body the handler reads went
+    through the Python filter (plain and chunked)."""
+    body = b"dynamic input, " * 3000
+    response = httpd.post(path, host=HOST, data=body)
+    assert response.status_code == 200
+    assert response.content == body.upper()
+    response = httpd.post(path, host=HOST,
+                          data=iter([body[:1000], body[1000:]]))
+    assert response.status_code == 200
+    assert response.content == body.upper()
 
 
 def test_adding_an_unknown_filter_raises(httpd):

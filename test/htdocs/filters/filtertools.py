@@ -149,6 +149,22 @@ def dynamic(req):
     return apache.OK
 
 
+def dynamic_input(req):
+    """Registers and adds an input filter from the handler, then reads
+    the body through it."""
+    req.register_input_filter("DYNIN", "capitalize")
+    req.add_input_filter("DYNIN")
+    return echo_body(req)
+
+
+def fixup_adds_input(req):
+    """A fixup registers and adds the input filter the handler reads
+    through."""
+    req.register_input_filter("DYNIN2", "capitalize")
+    req.add_input_filter("DYNIN2")
+    return apache.OK
+
+
 def unknown_filter(req):
     try:
         req.add_output_filter("NO_SUCH_FILTER_ANYWHERE")
