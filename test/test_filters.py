@@ -21,6 +21,8 @@ PythonOutputFilter filtertools::keeper KEEPER
 PythonOutputFilter filtertools::closer CLOSER
 PythonOutputFilter filtertools::marker MARKER
 PythonOutputFilter filtertools::describe DESCRIBE
+PythonOutputFilter filtertools::upper_once UPPERONCE
+PythonInputFilter filtertools::upper_first_read UPPERONCEIN
 <VirtualHost *:{port}>
     ServerName filters.test
     DocumentRoot {htdocs}/filters
@@ -137,6 +139,20 @@ PythonOutputFilter filtertools::describe DESCRIBE
         SetHandler mod_python
         PythonFixupHandler filtertools::fixup_adds_input
         PythonHandler filtertools::echo_body
+    </Location>
+    <Location /disabled-out>
+        SetHandler mod_python
+        PythonHandler filtertools::three_parts
+        SetOutputFilter UPPERONCE
+    </Location>
+    <Location /disabled-in>
+        SetHandler mod_python
+        PythonHandler filtertools::read_in_parts
+        SetInputFilter UPPERONCEIN
+    </Location>
+    <Location /filter-calls>
+        SetHandler mod_python
+        PythonHandler filtertools::calls
     </Location>
     <Location /unknown>
         SetHandler mod_python
@@ -453,6 +469,31 @@ def test_dynamic_input_filter(httpd, path):
                           data=iter([body[:1000], body[1000:]]))
     assert response.status_code == 200
     assert response.content == body.upper()
+
+
+def test_a_disabled_filter_passes_the_rest_unchanged(httpd):
+    """filter.disable(): the first (flushed) part went through the
+    filter, the others pass unchanged and the filter is not called for
+    them.  One kept-alive connection, so that the call count read back
+    comes from the child that ran the filter."""
+    with requests.Session() as session:
+        base = httpd.url("")
+        headers = {"Host": HOST}
+        session.get(base + "/filter-calls", headers=headers)
+        response = session.get(base + "/disabled-out", headers=headers)
+        assert response.status_code == 200
+        assert response.text == "ONE,two,three"
+        assert session.get(base + "/filter-calls",
+                           headers=headers).text == "1"
+        body = b"a" * 5000
+        response = session.post(base + "/disabled-in", headers=headers,
+                                data=body)
+        assert response.status_code == 200
+        upper = len(response.content.rstrip(b"a"))
+        assert 0 < upper < len(body)
+        assert response.content == b"A" * upper + b"a" * (len(body) - upper)
+        assert session.get(base + "/filter-calls",
+                           headers=headers).text == "1"
 
 
 def test_adding_an_unknown_filter_raises(httpd):

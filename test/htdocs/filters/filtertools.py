@@ -99,6 +99,42 @@ def describe(filter):
     filter.pass_on()
 
 
+def upper_once(filter):
+    """Upper-cases what its first call reads, then disables itself: the
+    rest of the request's data passes unchanged, without further calls."""
+    CALLS.append(filter.name)
+    s = filter.read()
+    while s:
+        filter.write(s.upper())
+        s = filter.read()
+    filter.disable()
+    if s is None:
+        filter.close()
+
+
+CALLS = []
+
+
+def upper_first_read(filter):
+    """Input: upper-cases what one read of its first call gives, then
+    disables itself; later reads of the handler get the body as sent."""
+    CALLS.append(filter.name)
+    s = filter.read()
+    if s:
+        filter.write(s.upper())
+    filter.disable()
+    if s is None:
+        filter.close()
+
+
+def calls(req):
+    """How many times upper_once ran in this process (and reset)."""
+    req.content_type = "text/plain"
+    req.write("%d" % len(CALLS))
+    del CALLS[:]
+    return apache.OK
+
+
 def rss(req):
     req.content_type = "text/plain"
     req.write("%d %d" % (os.getpid(), _peak_kib()))
@@ -146,6 +182,24 @@ def dynamic(req):
     req.add_output_filter("DYNCAP")
     req.content_type = "text/plain"
     req.write("added at run time")
+    return apache.OK
+
+
+def three_parts(req):
+    req.content_type = "text/plain"
+    for part in ("one,", "two,", "three"):
+        req.write(part)
+    return apache.OK
+
+
+def read_in_parts(req):
+    """Reads the body 1000 bytes at a time (one input-filter call each)."""
+    req.content_type = "application/octet-stream"
+    while True:
+        data = req.read(1000)
+        if not data:
+            break
+        req.write(data, 0)
     return apache.OK
 
 
