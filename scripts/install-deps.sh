@@ -17,8 +17,9 @@ set -e
 # python3-flask, python3-django: the Flask and Django applications served
 # by mod_python.wsgi (test_wsgi.py) and the flask row of bench/run.py.
 # wrk, valgrind: scripts/bench.sh (bench/run.py's req/s, bench/callgrind.py's
-# instructions per request); apache2-utils: ab, its PSS and warm-up loads.
-PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl redis-server postgresql python3-redis python3-psycopg python3-flask python3-django wrk valgrind apache2-utils"
+# instructions per request); apache2-utils: ab, its PSS and warm-up loads;
+# strace: bench/syscalls.py (system calls per request).
+PACKAGES="apache2 apache2-dev python3-dev python3-pytest python3-requests gcc make python3-setuptools python3-pip python3-sphinx python3-hypothesis openssl redis-server postgresql python3-redis python3-psycopg python3-flask python3-django wrk valgrind apache2-utils strace"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian-like system (no dpkg-query);" >&2
