@@ -619,9 +619,12 @@ int mp_python_init(apr_pool_t *pchild, server_rec *s)
     interp = apr_pcalloc(registry_pool, sizeof(*interp));
     interp->name = MP_MAIN_INTERPRETER;
     interp->istate = main_istate;
-    if (setup_interpreter(interp, s) != 0) {
-        (void)PyEval_SaveThread();
-        return -1;
+    /* A main interpreter that cannot be set up (MP00001, e.g. a
+     * sitecustomize that failed at that moment) is remembered as failed
+     * like any other: requests for it get MP00002, and the named
+     * interpreters, made from it with their own sys.modules, still work. */
+    if (setup_interpreter(interp, s) != 0 && interp->failure == NULL) {
+        interp->failure = "out of memory";
     }
     registry = apr_hash_make(registry_pool);
     registry_insert(interp);

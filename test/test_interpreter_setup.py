@@ -7,6 +7,7 @@ makes mod_python.apache unimportable in every interpreter created from
 then on."""
 
 import os
+import re
 import time
 
 import pytest
@@ -25,7 +26,28 @@ SERVER_CONFIG = """
     <Location /broken>
         PythonInterpreter broken_one
     </Location>
+    <Location /main>
+        PythonInterpreter main_interpreter
+    </Location>
 </VirtualHost>
+# A fixed set of children, none started or stopped while a test runs: a
+# child started while the flag exists would fail its main interpreter too
+# (and count in "created"), which is the next test's case, not this one's.
+# MP00013 (debug) says when a child has started Python.
+LogLevel info python:debug
+<IfModule mpm_prefork_module>
+    StartServers 2
+    MinSpareServers 1
+    MaxSpareServers 2
+    MaxRequestWorkers 2
+</IfModule>
+<IfModule mpm_event_module>
+    StartServers 2
+    ServerLimit 2
+    MaxRequestWorkers 20
+    MinSpareThreads 1
+    MaxSpareThreads 20
+</IfModule>
 """
 
 
@@ -52,6 +74,13 @@ def test_a_failed_interpreter_is_not_created_again(server):
         # the child's main-server interpreter exists before the flag
         first = session.get(url("/x"), headers=headers, timeout=20)
         assert first.status_code == 200 and first.text == "setup.test"
+        # "ready" is logged by the parent before its children have started
+        # Python: wait for both, or one may start under the flag
+        deadline = time.monotonic() + 20
+        while len(set(re.findall(r"MP00013: Python .* started in pid (\d+)",
+                                 server.error_log()))) < 2:
+            assert time.monotonic() < deadline, server.error_log()
+            time.sleep(0.05)
         (site / "break").write_text("")
         offset = server.error_log_size()
         for _ in range(12):
@@ -74,6 +103,41 @@ def test_a_failed_interpreter_is_not_created_again(server):
     refusals = [line for line in log.splitlines() if "MP00002" in line]
     assert all("ModuleNotFoundError: import of mod_python.logbridge halted"
                in line for line in refusals), refusals
+
+
+def test_a_main_interpreter_that_failed_at_child_start_spares_the_others(
+        mpm):
+    """Children started while the flag exists fail to set up their main
+    interpreter (MP00001 at child start).  That failure is remembered like
+    any other: a request for main_interpreter is a 500 with MP00002, and
+    the server's own interpreter, made later from the main one, works
+    once the cause is gone (it used to be MP00007, 'Python is not
+    initialised', for every request of every interpreter of the child)."""
+    own = Httpd(mpm, SERVER_CONFIG, extra_pythonpath=["interpfail/site"])
+    site = own.htdocs / "interpfail" / "site"
+    headers = {"Host": "setup.test"}
+    try:
+        os.chmod(site, 0o777)
+        (site / "break").write_text("")
+        own.start()
+        assert "MP00001: cannot set up interpreter 'main_interpreter'" \
+            in own.error_log()
+        (site / "break").unlink()
+        for _ in range(6):              # several connections: both children
+            response = requests.get(own.url("/x"), headers=headers,
+                                    timeout=20)
+            assert response.status_code == 200, own.error_log()
+            assert response.text == "setup.test"
+            response = requests.get(own.url("/main/x"), headers=headers,
+                                    timeout=20)
+            assert response.status_code == 500
+        log = own.error_log()
+        assert "MP00002: interpreter 'main_interpreter' is unusable" in log
+        assert "MP00007" not in log
+        own.stop()
+        assert own.crash_lines() == []
+    finally:
+        own.cleanup()
 
 
 EXITING_CONFIG = """
