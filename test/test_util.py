@@ -336,17 +336,6 @@ def test_parameters_read_from_code_match_inspect(httpd):
     assert response.json() == {"checked": 1500, "mismatches": []}
 
 
-def test_parse_qsl_is_faster_than_urllib(httpd):
-    queries = ["name=John+Smith&email=john%40example.com&comment=Hello+"
-               "world%21&submit=Send",
-               "a=1&b=2&c=3&d=hello&e=world&f=foo&g=bar"]
-    response = httpd.post("/parse_qs_speed", host=HOST,
-                          data=json.dumps(queries))
-    assert response.status_code == 200, response.text
-    for query, timing in response.json().items():
-        assert timing["util"] < timing["urllib"], (query, timing)
-
-
 # ------------------------------------------------------------ multipart
 
 def test_multipart_fields_and_upload(httpd):

@@ -6,7 +6,6 @@ import json
 import os
 import threading
 import time
-import timeit
 import urllib.parse
 
 from mod_python import apache, util
@@ -197,19 +196,6 @@ def do_parse_qs(req):
                                    "expected": repr(expected),
                                    "actual": repr(actual)})
     return send_json(req, {"checked": len(cases), "mismatches": mismatches})
-
-
-def do_parse_qs_speed(req):
-    """Seconds for 20000 parses of each query, util vs urllib.parse."""
-    timings = {}
-    for query in json.loads(req.read()):
-        timings[query] = {
-            "util": min(timeit.repeat(lambda: util.parse_qsl(query),
-                                      number=2000, repeat=5)),
-            "urllib": min(timeit.repeat(
-                lambda: urllib.parse.parse_qsl(query), number=2000,
-                repeat=5))}
-    return send_json(req, timings)
 
 
 def do_redirect(req):
