@@ -9,7 +9,12 @@ import time
 import pytest
 import requests
 
+from harness import modules_dir
+
 CONFIG = """
+<IfModule !authn_file_module>
+    LoadModule authn_file_module %s/mod_authn_file.so
+</IfModule>
 <VirtualHost *:{port}>
     ServerName psp.test
     DocumentRoot {htdocs}/psp
@@ -40,6 +45,16 @@ CONFIG = """
     <Files "denied.psp">
         Require all denied
     </Files>
+    <Location "/located.psp">
+        Require all denied
+    </Location>
+    <Files "guarded.psp">
+        AuthType Basic
+        AuthName "psp pages"
+        AuthBasicProvider file
+        AuthUserFile {htdocs}/psp/users.htpasswd
+        Require valid-user
+    </Files>
 </VirtualHost>
 
 <VirtualHost *:{port}>
@@ -62,7 +77,7 @@ CONFIG = """
         PythonDebug On
     </Directory>
 </VirtualHost>
-"""
+""" % modules_dir()
 
 HOST = "psp.test"
 QUIET = "psp-quiet.test"
@@ -268,6 +283,30 @@ def test_source_view_of_a_denied_page_is_404(httpd):
     assert response.status_code == 404
     assert "denied page" not in response.text
     httpd.assert_log("MP06005", since=offset)
+
+
+def test_source_view_of_a_page_a_location_denies_is_404(httpd):
+    assert get(httpd, "/located.psp").status_code == 403
+    offset = httpd.error_log_size()
+    response = get(httpd, "/located.psp_")
+    assert response.status_code == 404
+    assert "Location denies" not in response.text
+    httpd.assert_log("MP06005", since=offset)
+
+
+def test_source_view_of_a_page_behind_authentication(httpd):
+    """Without the credentials Apache asks for the page, its view is a
+    404 (no challenge: the view is not a way to probe passwords); with
+    them, Apache would serve the page, and the view shows its code."""
+    assert get(httpd, "/guarded.psp").status_code == 401
+    for auth in (None, ("bob", "wrong")):
+        response = get(httpd, "/guarded.psp_", auth=auth)
+        assert response.status_code == 404, auth
+        assert "behind a password" not in response.text
+        assert "WWW-Authenticate" not in response.headers
+    response = get(httpd, "/guarded.psp_", auth=("bob", "builder"))
+    assert response.status_code == 200
+    assert "behind&nbsp;a&nbsp;password" in response.text
 
 
 def test_source_view_only_of_existing_page(httpd):
