@@ -28,6 +28,9 @@ CONFIG = """
     <Directory {htdocs}/cgisec/passenv>
         PassEnv PYTHONPATH
     </Directory>
+    <Directory {htdocs}/cgisec/limited>
+        LimitRequestBody 100
+    </Directory>
 </VirtualHost>
 """
 
@@ -274,6 +277,22 @@ def test_an_unread_response_stalls_no_other_directory(one_process):
         assert len(body) == 12500000
     finally:
         sock.close()
+
+
+def test_a_body_over_limit_request_body_is_413_before_the_script(httpd):
+    """LimitRequestBody 100: a 101-byte body, announced or chunked, is
+    Apache's 413 and the script never runs (MP03007); 100 bytes pass."""
+    assert get(httpd, "/limited/echo.py").text == "got 0"
+    offset = httpd.error_log_size()
+    for body in (b"x" * 101, iter([b"x" * 60, b"y" * 60])):
+        response = httpd.post("/limited/echo.py", host=HOST, data=body)
+        assert response.status_code == 413, response.text
+        assert "got" not in response.text
+    log = httpd.wait_for_log("MP03007", since=offset)
+    assert "the request body could not be read" in log
+    assert "CGI-LIMITED-RAN" not in httpd.error_log_since(offset)
+    response = httpd.post("/limited/echo.py", host=HOST, data=b"x" * 100)
+    assert (response.status_code, response.text) == (200, "got 100")
 
 
 def test_a_large_body_is_not_held_in_memory(httpd):
