@@ -103,6 +103,12 @@ CONFIG = """
         AddOutputFilter INCLUDES .shtml
         PythonFixupHandler compat::ssi_globals
     </Directory>
+    <Directory {htdocs}/compat35/ssiplain>
+        Options +Includes
+        AddType text/html .shtml
+        AddOutputFilter INCLUDES .shtml
+        SSIErrorMsg "[python element failed]"
+    </Directory>
     <Directory {htdocs}/compat35/ssinoexec>
         Options +IncludesNOEXEC
         AddType text/html .shtml
@@ -361,6 +367,40 @@ def test_ssi_bad_elements_are_errors(httpd):
     assert response.text.strip() == "a%sb%sc" % (SSI_ERROR, SSI_ERROR)
     log = httpd.wait_for_log("needs exec", offset)
     assert "unknown parameter 'code'" in log
+
+
+def test_ssi_elements_share_globals_and_filter_works(httpd):
+    """One element defines a name for the next; eval of None puts
+    nothing; filter.read() is None, flush() works, close() stops the
+    element's writes (a write after it raises: error text) but the page
+    goes on."""
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssi/shared.shtml", host=HOST)
+    assert response.status_code == 200, response.text
+    assert response.text == "[]42[]None|test%s|test|end\n" % SSI_ERROR
+    log = httpd.wait_for_log("MP09001", offset)
+    assert "OSError: the filter is closed" in log
+
+
+def test_ssi_globals_start_empty_without_a_handler(httpd):
+    """No handler set req.ssi_globals: the code sees only filter and
+    __file__; SSIErrorMsg replaces the default error text."""
+    response = httpd.get("/ssiplain/page.shtml", host=HOST)
+    assert response.status_code == 200, response.text
+    assert response.text == \
+        "['__file__', 'filter']|[python element failed]|end\n"
+
+
+def test_ssi_elements_with_two_codes_or_empty_code_are_errors(httpd):
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssi/badtag2.shtml", host=HOST)
+    assert response.text == "a%sb%sc%sd\n" % ((SSI_ERROR,) * 3)
+    log = httpd.wait_for_log("MP00026", offset)
+    assert log.count("MP00025: <!--#python--> in %s/compat35/ssi/"
+                     "badtag2.shtml: more than one exec/eval"
+                     % httpd.htdocs) == 2
+    assert "MP00026: <!--#python--> in %s/compat35/ssi/badtag2.shtml: " \
+        "empty exec" % httpd.htdocs in log
 
 
 def test_ssi_not_run_in_a_false_branch(httpd):
