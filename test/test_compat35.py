@@ -391,6 +391,21 @@ def test_ssi_globals_start_empty_without_a_handler(httpd):
         "['__file__', 'filter']|[python element failed]|end\n"
 
 
+def test_ssi_code_that_is_not_utf8_is_the_pages_error(httpd):
+    """A Latin-1 byte in an element's code: that element is the error
+    text, logged as the page's MP09001 (not an internal error); a UTF-8
+    element of the same page runs."""
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssiplain/latin1.shtml", host=HOST)
+    assert response.status_code == 200
+    assert response.content == \
+        "[python element failed]|CAFÉ|end\n".encode()
+    log = httpd.wait_for_log("UnicodeDecodeError", offset)
+    assert "MP09001: exception in <!--#python eval--> of %s/compat35/" \
+        "ssiplain/latin1.shtml" % httpd.htdocs in log
+    assert "MP00021" not in log
+
+
 def test_ssi_elements_with_two_codes_or_empty_code_are_errors(httpd):
     offset = httpd.error_log_size()
     response = httpd.get("/ssi/badtag2.shtml", host=HOST)
