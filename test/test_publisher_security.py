@@ -7,6 +7,7 @@ traversal into instances of classes the page did not define."""
 import os
 
 import pytest
+import requests
 
 from harness import modules_dir
 
@@ -297,6 +298,26 @@ def test_empty_password_only_where_the_dict_holds_one(httpd):
     for auth in (("alice", ""), ("guest", "x"), ("nobody", ""), ("", "")):
         assert get(httpd, path, auth=auth).status_code == 401, auth
     assert get(httpd, path, auth=ALICE).text == "GUEST"
+
+
+def test_function_attribute_wins_over_the_body(httpd):
+    path = "/pub/trusting.py/attribute_wins"
+    assert get(httpd, path, auth=MALLORY).status_code == 401
+    assert get(httpd, path, auth=ALICE).text == "ATTRIBUTE WINS"
+
+
+def test_remembered_route_is_checked_again_for_each_client(httpd):
+    """/pub/guarded/show, once served to bob, is remembered; the next
+    request without credentials still gets Apache's 401."""
+    with requests.Session() as client:
+        client.headers["Host"] = HOST
+        url = httpd.url("/pub/guarded/show")
+        for _ in range(3):
+            response = client.get(url, auth=("bob", "builder"))
+            assert response.text == "GUARDED"
+            response = client.get(url)
+            assert response.status_code == 401
+            assert "GUARDED" not in response.text
 
 
 # ------------------------------------------------------ form fields, traversal

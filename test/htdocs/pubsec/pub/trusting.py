@@ -21,3 +21,11 @@ def guest_page(req):
 
 
 guest_page.__auth__ = {"alice": "wonderland", "guest": ""}
+
+
+def attribute_wins(req):
+    __auth__ = {"mallory": "evil"}
+    return "ATTRIBUTE WINS"
+
+
+attribute_wins.__auth__ = {"alice": "wonderland"}
