@@ -37,6 +37,10 @@ CONFIG = """
         PythonOption mod_python.psp.cache_size 3
         PythonInterpreter psp_small_cache
     </Directory>
+    <Directory {htdocs}/psp/badcache>
+        PythonOption mod_python.psp.cache_size many
+        PythonInterpreter psp_bad_cache
+    </Directory>
     <Directory {htdocs}/psp/frozen>
         PythonAutoReload Off
         PythonInterpreter psp_frozen
@@ -191,6 +195,35 @@ def test_runtime_error_names_page_line(httpd):
     log = failed(httpd, "/raises.psp", "MP06002")
     assert "raises.psp line 4" in log
     assert "ZeroDivisionError" in log
+
+
+def test_errors_show_nothing_without_debug(httpd):
+    """PythonDebug Off: a page that raises, or does not compile, is a
+    bare 500; the log still has it."""
+    for path, number in (("/raises.psp", "MP06002"),
+                         ("/badsyntax.psp", "MP06001")):
+        offset = httpd.error_log_size()
+        response = get(httpd, path, host=QUIET)
+        assert response.status_code == 500
+        for secret in ("Traceback", "ZeroDivisionError", "x / 0",
+                       "invalid Python code", "range(3)", ".psp"):
+            assert secret not in response.text, (path, secret)
+        httpd.wait_for_log(number, since=offset)
+
+
+def test_page_may_set_its_content_type(httpd):
+    response = get(httpd, "/plaintype.psp")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.text == "plain 1\n"
+
+
+def test_invalid_cache_size_is_ignored_with_a_warning(httpd):
+    offset = httpd.error_log_size()
+    assert ok(httpd, "/badcache/page.psp") == "cache size 42\n"
+    log = httpd.wait_for_log("MP06004", since=offset)
+    assert "ignoring mod_python.psp.cache_size 'many' (not a positive " \
+        "integer)" in log
 
 
 def test_missing_page_is_404(httpd):
