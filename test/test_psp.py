@@ -285,6 +285,10 @@ def test_template_from_string_with_vars(httpd):
     assert ok(httpd, "/plain/string") == "1+3"
 
 
+def test_missing_template_file_is_404(httpd):
+    assert get(httpd, "/plain/missing").status_code == 404
+
+
 def test_display_code_from_handler(httpd):
     text = ok(httpd, "/plain/code")
     assert "((what),)" in text
