@@ -34,6 +34,11 @@ CONFIG = """
             Require valid-user
         </Files>
     </Directory>
+    <Directory {htdocs}/pubsec/pub/closed>
+        <Files "index.py">
+            Require all denied
+        </Files>
+    </Directory>
     Alias /pub/moved.py {htdocs}/pubsec/outside/secret.py
     <Location "/pub/ops.py">
         Require ip 10.99.99.99
@@ -224,6 +229,22 @@ def test_apache_authentication_of_the_page_applies_to_every_url(httpd):
         response = get(httpd, path, auth=("bob", "builder"))
         assert (response.status_code, response.text) == (200, "GUARDED"), \
             path
+
+
+def test_files_section_on_index_py_applies_to_every_url_of_it(httpd):
+    """closed/index.py is denied: /pub/closed/, /pub/closed/index and
+    /pub/closed/anything (no anything.py: looked up in index.py) are all
+    served from it, so all are refused."""
+    for path in ("/pub/closed/index.py", "/pub/closed/",
+                 "/pub/closed/index", "/pub/closed/anything",
+                 "/pub/closed/anything.py", "/pub/closed/index.py/anything"):
+        response = get(httpd, path)
+        assert response.status_code == 403, (path, response.text)
+        assert "CLOSED" not in response.text, path
+    response = get(httpd, "/pub/closed", allow_redirects=False)
+    assert response.status_code == 301          # mod_dir, to /pub/closed/
+    assert response.headers["Location"].endswith("/pub/closed/")
+    assert "CLOSED" not in response.text
 
 
 def test_page_uri_mapped_to_another_file_is_refused(httpd):
