@@ -208,7 +208,7 @@ def test_errors_show_nothing_without_debug(httpd):
         for secret in ("Traceback", "ZeroDivisionError", "x / 0",
                        "invalid Python code", "range(3)", ".psp"):
             assert secret not in response.text, (path, secret)
-        httpd.wait_for_log(number, since=offset)
+        httpd.assert_log(number, since=offset)
 
 
 def test_page_may_set_its_content_type(httpd):

@@ -256,8 +256,8 @@ def test_page_uri_mapped_to_another_file_is_refused(httpd):
         response = get(httpd, path)
         assert response.status_code == 403, (path, response.text)
         assert "MOVED" not in response.text and "OUTSIDE" not in response.text
-    log = httpd.wait_for_log("MP04012: /pub/moved/show: /pub/moved.py maps "
-                             "to", since=offset)
+    log = httpd.assert_log("MP04012: /pub/moved/show: /pub/moved.py maps "
+                           "to", since=offset)
     assert "outside/secret.py, not to " in log
 
 
@@ -309,8 +309,8 @@ def test_constant_true_auth_does_not_make_the_user_trusted(httpd):
         response = get(httpd, "/pub/trusting.py/listed", auth=auth)
         assert response.status_code == 403, response.text
         assert "LISTED" not in response.text
-    httpd.wait_for_log("MP04009: /pub/trusting.py/listed: __access__ "
-                       "without a user checked", since=offset)
+    httpd.assert_log("MP04009: /pub/trusting.py/listed: __access__ "
+                     "without a user checked", since=offset)
 
 
 def test_empty_password_only_where_the_dict_holds_one(httpd):
