@@ -109,6 +109,12 @@ CONFIG = """
         AddOutputFilter INCLUDES .shtml
         SSIErrorMsg "[python element failed]"
     </Directory>
+    <Directory {htdocs}/compat35/ssinamed>
+        Options +Includes
+        AddType text/html .shtml
+        AddOutputFilter INCLUDES .shtml
+        PythonInterpreter ssi_named
+    </Directory>
     <Directory {htdocs}/compat35/ssinoexec>
         Options +IncludesNOEXEC
         AddType text/html .shtml
@@ -404,6 +410,13 @@ def test_ssi_code_that_is_not_utf8_is_the_pages_error(httpd):
     assert "MP09001: exception in <!--#python eval--> of %s/compat35/" \
         "ssiplain/latin1.shtml" % httpd.htdocs in log
     assert "MP00021" not in log
+
+
+def test_ssi_code_runs_in_the_interpreter_of_the_directory(httpd):
+    """PythonInterpreter of the page's directory: the code runs there,
+    as the page's handlers would."""
+    response = httpd.get("/ssinamed/page.shtml", host=HOST)
+    assert response.text == "ssi_named|ssi_named\n"
 
 
 def test_ssi_elements_with_two_codes_or_empty_code_are_errors(httpd):
