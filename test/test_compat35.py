@@ -438,6 +438,31 @@ def test_ssi_not_run_in_a_false_branch(httpd):
     assert "SSI-FALSE-BRANCH-RAN" not in httpd.error_log_since(offset)
 
 
+def test_without_mod_include_the_element_is_text():
+    """A server without mod_include: the page goes out as it is, the
+    <!--#python--> an HTML comment, its code never run."""
+    server = Httpd("prefork", """
+<VirtualHost *:{port}>
+    ServerName noinclude.test
+    DocumentRoot {htdocs}/compat35
+    <Directory {htdocs}/compat35/ssi>
+        Options +Includes
+        AddType text/html .shtml
+    </Directory>
+</VirtualHost>
+""", name="mp-noinclude")
+    try:
+        server.start()
+        offset = server.error_log_size()
+        response = server.get("/ssi/error.shtml", host="noinclude.test")
+        assert response.status_code == 200
+        assert response.text == 'before <!--#python eval="1/0" --> after\n'
+        assert "MP09001" not in server.error_log_since(offset)
+        assert server.crash_lines() == []
+    finally:
+        server.cleanup()
+
+
 def test_ssi_refused_under_includes_noexec(httpd):
     """Options IncludesNOEXEC forbids code in SSI pages: the element is
     refused (mod_include's error text) and its code never runs."""
