@@ -321,6 +321,21 @@ def test_empty_password_only_where_the_dict_holds_one(httpd):
     assert get(httpd, path, auth=ALICE).text == "GUEST"
 
 
+@pytest.mark.parametrize("function, text", [
+    ("access_tuple", "TUPLE None"), ("access_set", "SET"),
+    ("access_dict", "DICT"), ("access_function", "FUNCTION")])
+def test_access_forms_see_the_checked_user(httpd, function, text):
+    """__access__ as a tuple, set, dict or function (req, user), after an
+    __auth__ dict: alice in, mallory (valid password) 403, nobody 401;
+    req.user stays unset (the publisher checked, not Apache)."""
+    path = "/pub/trusting.py/" + function
+    assert get(httpd, path).status_code == 401
+    assert get(httpd, path, auth=MALLORY).status_code == 403
+    assert get(httpd, path, auth=("alice", "evil")).status_code == 401
+    response = get(httpd, path, auth=ALICE)
+    assert (response.status_code, response.text) == (200, text)
+
+
 def test_function_attribute_wins_over_the_body(httpd):
     path = "/pub/trusting.py/attribute_wins"
     assert get(httpd, path, auth=MALLORY).status_code == 401
