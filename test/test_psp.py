@@ -236,6 +236,11 @@ def test_error_page(httpd):
         "okay", "fail", "ValueError:", "broken"]
 
 
+def test_absolute_error_page_is_under_the_document_root(httpd):
+    assert ok(httpd, "/deep/errabs.psp").split() == [
+        "okay", "fail", "ValueError:", "from", "deep"]
+
+
 def test_error_page_is_not_run_for_a_redirect(httpd):
     response = get(httpd, "/redirect_error_page.psp")
     assert response.status_code == 302
