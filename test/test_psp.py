@@ -169,6 +169,13 @@ def test_globals_of_a_page(httpd):
 
 # ----------------------------------------------------------------- errors
 
+def test_pages_get_four_modules_not_the_psp_module_globals(httpd):
+    """apache, util, os and sys without importing them; none of the psp
+    module's own globals (3.5 gave pages those)."""
+    assert ok(httpd, "/modules.psp") == \
+        "mod_python.apache mod_python.util os sys []\n"
+
+
 def test_include_cycle_is_an_error(httpd):
     log = failed(httpd, "/cycle.psp", "MP06001")
     assert "include cycle" in log
