@@ -41,6 +41,10 @@ CONFIG = """
         PythonOption mod_python.psp.cache_size many
         PythonInterpreter psp_bad_cache
     </Directory>
+    <Directory {htdocs}/psp/dbm>
+        PythonOption mod_python.psp.cache_database_filename {var}/psp.dbm
+        PythonOption PSPDbmCache {var}/psp35.dbm
+    </Directory>
     <Directory {htdocs}/psp/frozen>
         PythonAutoReload Off
         PythonInterpreter psp_frozen
@@ -411,6 +415,15 @@ def test_edited_include_is_picked_up(httpd):
     later = time.time() + 2
     os.utime(include, (later, later))
     assert session.get(url, headers={"Host": HOST}).text == "[two, longer]"
+
+
+def test_dbm_cache_options_of_35_are_ignored(httpd):
+    """Doc/migration.rst: no dbm cache; 3.5's options for it are ignored
+    (the page is served, no file is made)."""
+    for _ in range(2):
+        assert ok(httpd, "/dbm/page.psp") == "dbm 2\n"
+    assert not [path for path in httpd.var.iterdir()
+                if path.name.startswith(("psp.dbm", "psp35.dbm"))]
 
 
 def test_autoreload_off_keeps_the_compiled_page(httpd):
