@@ -632,7 +632,9 @@ done:
 
 /* <!--#python tag="code"--> (ssi.c): call apache._dispatch_include with a
  * filter object for mod_include's filter f whose writes are appended to
- * bb, in the interpreter the page's handlers would use.  Returns 0, or -1
+ * bb, and code as bytes (decoded there, so that a page that is not UTF-8
+ * is reported as the page's error), in the interpreter the page's
+ * handlers would use.  Returns 0, or -1
  * when the code failed (logged). */
 int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
                           const char *tag, const char *code)
@@ -686,7 +688,7 @@ int mp_filter_run_include(ap_filter_t *f, apr_bucket_brigade *bb,
     dispatch = apache ? PyObject_GetAttrString(apache, "_dispatch_include")
                       : NULL;
     if (dispatch != NULL) {
-        result = PyObject_CallFunction(dispatch, "Oss", (PyObject *)self,
+        result = PyObject_CallFunction(dispatch, "Osy", (PyObject *)self,
                                        tag, code);
     }
     if (result != NULL) {

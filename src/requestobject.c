@@ -1705,7 +1705,8 @@ static int copy_challenge(void *rec, const char *key, const char *value)
  * and authz), through a lookup subrequest: (status, filename), status
  * 200 when it may be served, filename what uri maps to (None if none).
  * uri is unescaped, like req.uri.  The publisher calls this before it
- * loads a file other than req.filename. */
+ * loads a file other than req.filename (a refusal's 401 challenge is
+ * copied to r for it); PSP's .psp_ view too (it drops the challenge). */
 static PyObject *request_lookup_uri_access(mp_request *self, PyObject *arg)
 {
     request_rec *r = req_rec(self);

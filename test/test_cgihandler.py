@@ -173,7 +173,11 @@ def test_script_exception_is_500(httpd):
 
 
 def test_missing_script_is_404(httpd):
+    offset = httpd.error_log_size()
     assert get(httpd, "/scripts/missing.py").status_code == 404
+    httpd.assert_log("MP03001: no script %r for /scripts/missing.py"
+                     % str(httpd.htdocs / "cgi" / "scripts" / "missing.py"),
+                     since=offset)
 
 
 def test_relative_files_from_the_script_directory(httpd):

@@ -28,6 +28,9 @@ CONFIG = """
     <Directory {htdocs}/cgisec/passenv>
         PassEnv PYTHONPATH
     </Directory>
+    <Directory {htdocs}/cgisec/limited>
+        LimitRequestBody 100
+    </Directory>
 </VirtualHost>
 """
 
@@ -152,6 +155,20 @@ def test_a_lower_case_status_header_is_the_status(httpd):
     assert response.text == "lower-case status\n"
 
 
+def test_header_lines_with_invalid_names_are_dropped(httpd):
+    """'<!--: spam' (cgitb's first line) and 'Bad Name:' are not HTTP
+    field names: dropped (MP03009), the rest of the answer stands."""
+    since = httpd.error_log_size()
+    response = get(httpd, "/hdr/bad_names.py")
+    assert response.status_code == 200
+    assert response.text == "the body\n"
+    assert response.headers["X-Good"] == "kept"
+    assert "Bad Name" not in response.headers
+    log = httpd.wait_for_log("ignored: 'Bad Name'", since)
+    assert "MP03009: %s: header line with an invalid name ignored: " \
+        "'<!--'" % (httpd.htdocs / "cgisec" / "hdr" / "bad_names.py") in log
+
+
 # ------------------------------------------------------ local redirects
 
 def test_a_local_redirect_of_a_post_is_a_get_without_body(httpd):
@@ -274,6 +291,42 @@ def test_an_unread_response_stalls_no_other_directory(one_process):
         assert len(body) == 12500000
     finally:
         sock.close()
+
+
+def test_a_body_over_limit_request_body_is_413_before_the_script(httpd):
+    """LimitRequestBody 100: a 101-byte body, announced or chunked, is
+    Apache's 413 and the script never runs (MP03007); 100 bytes pass."""
+    assert get(httpd, "/limited/echo.py").text == "got 0"
+    offset = httpd.error_log_size()
+    for body in (b"x" * 101, iter([b"x" * 60, b"y" * 60])):
+        response = httpd.post("/limited/echo.py", host=HOST, data=body)
+        assert response.status_code == 413, response.text
+        assert "got" not in response.text
+    log = httpd.wait_for_log("MP03007", since=offset)
+    assert "the request body could not be read" in log
+    assert "CGI-LIMITED-RAN" not in httpd.error_log_since(offset)
+    response = httpd.post("/limited/echo.py", host=HOST, data=b"x" * 100)
+    assert (response.status_code, response.text) == (200, "got 100")
+
+
+def test_a_body_the_client_stops_sending_is_400_before_the_script(httpd):
+    """Content-Length 50, 10 bytes, then the client closes its side: the
+    body cannot be read, 400 with MP03007, and the script never runs."""
+    offset = httpd.error_log_size()
+    sock = connect(httpd)
+    try:
+        sock.sendall(b"POST /limited/echo.py HTTP/1.1\r\nHost: " +
+                     HOST.encode() + b"\r\nContent-Length: 50\r\n"
+                     b"Connection: close\r\n\r\n" + b"x" * 10)
+        sock.shutdown(socket.SHUT_WR)
+        status, _, body = read_response(sock)
+    finally:
+        sock.close()
+    assert status == 400
+    assert b"got" not in body
+    log = httpd.wait_for_log("MP03007", since=offset)
+    assert "the request body could not be read" in log
+    assert "CGI-LIMITED-RAN" not in httpd.error_log_since(offset)
 
 
 def test_a_large_body_is_not_held_in_memory(httpd):

@@ -103,6 +103,18 @@ CONFIG = """
         AddOutputFilter INCLUDES .shtml
         PythonFixupHandler compat::ssi_globals
     </Directory>
+    <Directory {htdocs}/compat35/ssiplain>
+        Options +Includes
+        AddType text/html .shtml
+        AddOutputFilter INCLUDES .shtml
+        SSIErrorMsg "[python element failed]"
+    </Directory>
+    <Directory {htdocs}/compat35/ssinamed>
+        Options +Includes
+        AddType text/html .shtml
+        AddOutputFilter INCLUDES .shtml
+        PythonInterpreter ssi_named
+    </Directory>
     <Directory {htdocs}/compat35/ssinoexec>
         Options +IncludesNOEXEC
         AddType text/html .shtml
@@ -363,11 +375,92 @@ def test_ssi_bad_elements_are_errors(httpd):
     assert "unknown parameter 'code'" in log
 
 
+def test_ssi_elements_share_globals_and_filter_works(httpd):
+    """One element defines a name for the next; eval of None puts
+    nothing; filter.read() is None, flush() works, close() stops the
+    element's writes (a write after it raises: error text) but the page
+    goes on."""
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssi/shared.shtml", host=HOST)
+    assert response.status_code == 200, response.text
+    assert response.text == "[]42[]None|test%s|test|end\n" % SSI_ERROR
+    log = httpd.wait_for_log("MP09001", offset)
+    assert "OSError: the filter is closed" in log
+
+
+def test_ssi_globals_start_empty_without_a_handler(httpd):
+    """No handler set req.ssi_globals: the code sees only filter and
+    __file__; SSIErrorMsg replaces the default error text."""
+    response = httpd.get("/ssiplain/page.shtml", host=HOST)
+    assert response.status_code == 200, response.text
+    assert response.text == \
+        "['__file__', 'filter']|[python element failed]|end\n"
+
+
+def test_ssi_code_that_is_not_utf8_is_the_pages_error(httpd):
+    """A Latin-1 byte in an element's code: that element is the error
+    text, logged as the page's MP09001 (not an internal error); a UTF-8
+    element of the same page runs."""
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssiplain/latin1.shtml", host=HOST)
+    assert response.status_code == 200
+    assert response.content == \
+        "[python element failed]|CAFÉ|end\n".encode()
+    log = httpd.wait_for_log("UnicodeDecodeError", offset)
+    assert "MP09001: exception in <!--#python eval--> of %s/compat35/" \
+        "ssiplain/latin1.shtml" % httpd.htdocs in log
+    assert "MP00021" not in log
+
+
+def test_ssi_code_runs_in_the_interpreter_of_the_directory(httpd):
+    """PythonInterpreter of the page's directory: the code runs there,
+    as the page's handlers would."""
+    response = httpd.get("/ssinamed/page.shtml", host=HOST)
+    assert response.text == "ssi_named|ssi_named\n"
+
+
+def test_ssi_elements_with_two_codes_or_empty_code_are_errors(httpd):
+    offset = httpd.error_log_size()
+    response = httpd.get("/ssi/badtag2.shtml", host=HOST)
+    assert response.text == "a%sb%sc%sd\n" % ((SSI_ERROR,) * 3)
+    log = httpd.wait_for_log("MP00026", offset)
+    assert log.count("MP00025: <!--#python--> in %s/compat35/ssi/"
+                     "badtag2.shtml: more than one exec/eval"
+                     % httpd.htdocs) == 2
+    assert "MP00026: <!--#python--> in %s/compat35/ssi/badtag2.shtml: " \
+        "empty exec" % httpd.htdocs in log
+
+
 def test_ssi_not_run_in_a_false_branch(httpd):
     offset = httpd.error_log_size()
     response = httpd.get("/ssi/cond.shtml", host=HOST)
     assert response.text.strip() == "done"
     assert "SSI-FALSE-BRANCH-RAN" not in httpd.error_log_since(offset)
+
+
+def test_without_mod_include_the_element_is_text():
+    """A server without mod_include: the page goes out as it is, the
+    <!--#python--> an HTML comment, its code never run."""
+    server = Httpd("prefork", """
+<VirtualHost *:{port}>
+    ServerName noinclude.test
+    DocumentRoot {htdocs}/compat35
+    <Directory {htdocs}/compat35/ssi>
+        Options +Includes
+        AddType text/html .shtml
+    </Directory>
+</VirtualHost>
+""", name="mp-noinclude")
+    try:
+        server.start()
+        offset = server.error_log_size()
+        response = server.get("/ssi/error.shtml", host="noinclude.test")
+        assert response.status_code == 200
+        assert response.text == 'before <!--#python eval="1/0" --> after\n'
+        assert "MP09001" not in server.error_log_since(offset)
+        assert server.crash_lines() == []
+    finally:
+        server.cleanup()
 
 
 def test_ssi_refused_under_includes_noexec(httpd):

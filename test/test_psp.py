@@ -9,7 +9,12 @@ import time
 import pytest
 import requests
 
+from harness import modules_dir
+
 CONFIG = """
+<IfModule !authn_file_module>
+    LoadModule authn_file_module %s/mod_authn_file.so
+</IfModule>
 <VirtualHost *:{port}>
     ServerName psp.test
     DocumentRoot {htdocs}/psp
@@ -32,6 +37,14 @@ CONFIG = """
         PythonOption mod_python.psp.cache_size 3
         PythonInterpreter psp_small_cache
     </Directory>
+    <Directory {htdocs}/psp/badcache>
+        PythonOption mod_python.psp.cache_size many
+        PythonInterpreter psp_bad_cache
+    </Directory>
+    <Directory {htdocs}/psp/dbm>
+        PythonOption mod_python.psp.cache_database_filename {var}/psp.dbm
+        PythonOption PSPDbmCache {var}/psp35.dbm
+    </Directory>
     <Directory {htdocs}/psp/frozen>
         PythonAutoReload Off
         PythonInterpreter psp_frozen
@@ -39,6 +52,16 @@ CONFIG = """
     PythonOption mod_python.session.database_directory {var}
     <Files "denied.psp">
         Require all denied
+    </Files>
+    <Location "/located.psp">
+        Require all denied
+    </Location>
+    <Files "guarded.psp">
+        AuthType Basic
+        AuthName "psp pages"
+        AuthBasicProvider file
+        AuthUserFile {htdocs}/psp/users.htpasswd
+        Require valid-user
     </Files>
 </VirtualHost>
 
@@ -62,7 +85,7 @@ CONFIG = """
         PythonDebug On
     </Directory>
 </VirtualHost>
-"""
+""" % modules_dir()
 
 HOST = "psp.test"
 QUIET = "psp-quiet.test"
@@ -150,6 +173,13 @@ def test_globals_of_a_page(httpd):
 
 # ----------------------------------------------------------------- errors
 
+def test_pages_get_four_modules_not_the_psp_module_globals(httpd):
+    """apache, util, os and sys without importing them; none of the psp
+    module's own globals (3.5 gave pages those)."""
+    assert ok(httpd, "/modules.psp") == \
+        "mod_python.apache mod_python.util os sys []\n"
+
+
 def test_include_cycle_is_an_error(httpd):
     log = failed(httpd, "/cycle.psp", "MP06001")
     assert "include cycle" in log
@@ -178,6 +208,35 @@ def test_runtime_error_names_page_line(httpd):
     assert "ZeroDivisionError" in log
 
 
+def test_errors_show_nothing_without_debug(httpd):
+    """PythonDebug Off: a page that raises, or does not compile, is a
+    bare 500; the log still has it."""
+    for path, number in (("/raises.psp", "MP06002"),
+                         ("/badsyntax.psp", "MP06001")):
+        offset = httpd.error_log_size()
+        response = get(httpd, path, host=QUIET)
+        assert response.status_code == 500
+        for secret in ("Traceback", "ZeroDivisionError", "x / 0",
+                       "invalid Python code", "range(3)", ".psp"):
+            assert secret not in response.text, (path, secret)
+        httpd.assert_log(number, since=offset)
+
+
+def test_page_may_set_its_content_type(httpd):
+    response = get(httpd, "/plaintype.psp")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.text == "plain 1\n"
+
+
+def test_invalid_cache_size_is_ignored_with_a_warning(httpd):
+    offset = httpd.error_log_size()
+    assert ok(httpd, "/badcache/page.psp") == "cache size 42\n"
+    log = httpd.wait_for_log("MP06004", since=offset)
+    assert "ignoring mod_python.psp.cache_size 'many' (not a positive " \
+        "integer)" in log
+
+
 def test_missing_page_is_404(httpd):
     assert get(httpd, "/no_such_page.psp").status_code == 404
 
@@ -186,6 +245,11 @@ def test_error_page(httpd):
     # 3.5's test_psp_error without its session: output so far is kept
     assert ok(httpd, "/errmain.psp").split() == [
         "okay", "fail", "ValueError:", "broken"]
+
+
+def test_absolute_error_page_is_under_the_document_root(httpd):
+    assert ok(httpd, "/deep/errabs.psp").split() == [
+        "okay", "fail", "ValueError:", "from", "deep"]
 
 
 def test_error_page_is_not_run_for_a_redirect(httpd):
@@ -237,6 +301,10 @@ def test_template_from_string_with_vars(httpd):
     assert ok(httpd, "/plain/string") == "1+3"
 
 
+def test_missing_template_file_is_404(httpd):
+    assert get(httpd, "/plain/missing").status_code == 404
+
+
 def test_display_code_from_handler(httpd):
     text = ok(httpd, "/plain/code")
     assert "((what),)" in text
@@ -268,6 +336,30 @@ def test_source_view_of_a_denied_page_is_404(httpd):
     assert response.status_code == 404
     assert "denied page" not in response.text
     httpd.assert_log("MP06005", since=offset)
+
+
+def test_source_view_of_a_page_a_location_denies_is_404(httpd):
+    assert get(httpd, "/located.psp").status_code == 403
+    offset = httpd.error_log_size()
+    response = get(httpd, "/located.psp_")
+    assert response.status_code == 404
+    assert "Location denies" not in response.text
+    httpd.assert_log("MP06005", since=offset)
+
+
+def test_source_view_of_a_page_behind_authentication(httpd):
+    """Without the credentials Apache asks for the page, its view is a
+    404 (no challenge: the view is not a way to probe passwords); with
+    them, Apache would serve the page, and the view shows its code."""
+    assert get(httpd, "/guarded.psp").status_code == 401
+    for auth in (None, ("bob", "wrong")):
+        response = get(httpd, "/guarded.psp_", auth=auth)
+        assert response.status_code == 404, auth
+        assert "behind a password" not in response.text
+        assert "WWW-Authenticate" not in response.headers
+    response = get(httpd, "/guarded.psp_", auth=("bob", "builder"))
+    assert response.status_code == 200
+    assert "behind&nbsp;a&nbsp;password" in response.text
 
 
 def test_source_view_only_of_existing_page(httpd):
@@ -323,6 +415,15 @@ def test_edited_include_is_picked_up(httpd):
     later = time.time() + 2
     os.utime(include, (later, later))
     assert session.get(url, headers={"Host": HOST}).text == "[two, longer]"
+
+
+def test_dbm_cache_options_of_35_are_ignored(httpd):
+    """Doc/migration.rst: no dbm cache; 3.5's options for it are ignored
+    (the page is served, no file is made)."""
+    for _ in range(2):
+        assert ok(httpd, "/dbm/page.psp") == "dbm 2\n"
+    assert not [path for path in httpd.var.iterdir()
+                if path.name.startswith(("psp.dbm", "psp35.dbm"))]
 
 
 def test_autoreload_off_keeps_the_compiled_page(httpd):

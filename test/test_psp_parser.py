@@ -291,6 +291,20 @@ def test_include_explosion_is_bounded(tmp_path):
     assert time.monotonic() - started < 10
 
 
+def test_includes_nest_16_deep_and_no_deeper(tmp_path):
+    """Doc/psp.rst: includes nested more than 16 deep are an error; 16
+    are not."""
+    for level in range(17):
+        write(tmp_path / ("d%d.psp" % level),
+              '<%%@ include file="d%d.psp" %%>' % (level + 1))
+    write(tmp_path / "d17.psp", "deepest")
+    assert "deepest" in parse(str(tmp_path / "d1.psp"))
+    with pytest.raises(PSPParseError) as caught:
+        parse(str(tmp_path / "d0.psp"))
+    assert str(caught.value) == "%s:1: includes nested more than 16 deep" \
+        % (tmp_path / "d16.psp")
+
+
 def test_missing_include(tmp_path):
     write(tmp_path / "a.psp", 'a\n<%@ include file="nope.psp" %>')
     with pytest.raises(PSPParseError) as caught:

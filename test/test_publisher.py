@@ -423,6 +423,57 @@ def test_refusals_leak_nothing(httpd):
             assert word not in response.text
 
 
+@pytest.mark.parametrize("path, status, line", [
+    ("/sub/nothing.py", 404, "MP04001: /sub/nothing.py: no module "),
+    ("/security.py/_secret", 404, "MP04002: /security.py/_secret: "
+                                  "'_secret' is hidden"),
+    ("/security.py/Klass/method", 403, "MP04003: /security.py/Klass/method: "
+                                       "cannot look into "),
+    ("/hello.py/shout", 404, "MP04004: /hello.py/shout: no object 'shout'"),
+    ("/security.py/os", 404, "MP04005: /security.py/os: 'os' is a module"),
+    ("/security.py/join", 403, "MP04006: /security.py/join: "),
+    ("/auth_dict.py/hello", 401, "MP04008: /auth_dict.py/hello: "
+                                 "authentication required"),
+    ("/pages.py/echo?b=2", 400, "MP04013: /pages.py/echo: missing a "
+                                "required argument: 'a'"),
+])
+def test_each_refusal_logs_its_numbered_reason(httpd, path, status, line):
+    """Doc/troubleshooting.rst lists why the publisher refused, by
+    number, at info level."""
+    offset = httpd.error_log_size()
+    assert get(httpd, path).status_code == status
+    httpd.assert_log(line, since=offset)
+
+
+def test_malformed_credentials_log_mp04007(httpd):
+    offset = httpd.error_log_size()
+    get(httpd, "/auth_dict.py/hello",
+        headers={"Authorization": "Basic !!!not-base64"})
+    httpd.assert_log("MP04007: /auth_dict.py/hello: malformed Basic "
+                     "credentials", since=offset)
+
+
+def test_loading_a_page_is_a_notice_with_debug(httpd):
+    """MP04014 (PythonDebug On): a page file loaded, then reloaded after
+    it changed."""
+    name = "fresh_%s.py" % uuid.uuid4().hex
+    page = httpd.htdocs / "publisher" / name
+    page.write_text("def index(req):\n    return 'one'\n")
+    try:
+        with requests.Session() as client:      # one connection, one child
+            client.headers["Host"] = HOST
+            offset = httpd.error_log_size()
+            assert_text(client.get(httpd.url("/" + name)), "one")
+            httpd.assert_log("MP04014: loaded %s" % page, since=offset)
+            page.write_text("def index(req):\n    return 'two!'\n")
+            os.utime(page, (time.time() + 5, time.time() + 5))
+            offset = httpd.error_log_size()
+            assert_text(client.get(httpd.url("/" + name)), "two!")
+            httpd.assert_log("MP04014: reloaded %s" % page, since=offset)
+    finally:
+        page.unlink()
+
+
 def test_empty_path_element_is_404(httpd):
     assert get(httpd, "/pages.py/counter..show").status_code == 404
 

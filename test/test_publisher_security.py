@@ -7,8 +7,14 @@ traversal into instances of classes the page did not define."""
 import os
 
 import pytest
+import requests
+
+from harness import modules_dir
 
 CONFIG = """
+<IfModule !authn_file_module>
+    LoadModule authn_file_module %s/mod_authn_file.so
+</IfModule>
 <VirtualHost *:{port}>
     ServerName pubsec.test
     DocumentRoot {htdocs}/pubsec
@@ -20,7 +26,20 @@ CONFIG = """
         <Files "internal.py">
             Require all denied
         </Files>
+        <Files "guarded.py">
+            AuthType Basic
+            AuthName "guarded pages"
+            AuthBasicProvider file
+            AuthUserFile {htdocs}/pubsec/users.htpasswd
+            Require valid-user
+        </Files>
     </Directory>
+    <Directory {htdocs}/pubsec/pub/closed>
+        <Files "index.py">
+            Require all denied
+        </Files>
+    </Directory>
+    Alias /pub/moved.py {htdocs}/pubsec/outside/secret.py
     <Location "/pub/ops.py">
         Require ip 10.99.99.99
     </Location>
@@ -43,7 +62,7 @@ CONFIG = """
         PythonHandler mod_python.publisher
     </Directory>
 </VirtualHost>
-"""
+""" % modules_dir()
 
 HOST = "pubsec.test"
 QUIET = "pubsec-quiet.test"
@@ -195,6 +214,53 @@ def test_location_section_applies_without_the_extension(httpd):
     assert "ops.py): 403" in log
 
 
+def test_apache_authentication_of_the_page_applies_to_every_url(httpd):
+    """<Files guarded.py> asks for Basic credentials: every URL served
+    from guarded.py answers Apache's 401 with Apache's challenge, and
+    only the credentials Apache accepts get through."""
+    for path in ("/pub/guarded.py/show", "/pub/guarded/show",
+                 "/pub/guarded.txt/show", "/pub/guarded./show"):
+        for auth in (None, ("bob", "wrong"), ("alice", "builder")):
+            response = get(httpd, path, auth=auth)
+            assert response.status_code == 401, (path, auth, response.text)
+            assert response.headers.get("WWW-Authenticate") == \
+                'Basic realm="guarded pages"', (path, response.headers)
+            assert "GUARDED" not in response.text
+        response = get(httpd, path, auth=("bob", "builder"))
+        assert (response.status_code, response.text) == (200, "GUARDED"), \
+            path
+
+
+def test_files_section_on_index_py_applies_to_every_url_of_it(httpd):
+    """closed/index.py is denied: /pub/closed/, /pub/closed/index and
+    /pub/closed/anything (no anything.py: looked up in index.py) are all
+    served from it, so all are refused."""
+    for path in ("/pub/closed/index.py", "/pub/closed/",
+                 "/pub/closed/index", "/pub/closed/anything",
+                 "/pub/closed/anything.py", "/pub/closed/index.py/anything"):
+        response = get(httpd, path)
+        assert response.status_code == 403, (path, response.text)
+        assert "CLOSED" not in response.text, path
+    response = get(httpd, "/pub/closed", allow_redirects=False)
+    assert response.status_code == 301          # mod_dir, to /pub/closed/
+    assert response.headers["Location"].endswith("/pub/closed/")
+    assert "CLOSED" not in response.text
+
+
+def test_page_uri_mapped_to_another_file_is_refused(httpd):
+    """/pub/moved.py is aliased to outside/secret.py: asking Apache about
+    that URI says nothing about pub/moved.py, so /pub/moved/show (served
+    from pub/moved.py) is refused rather than guessed."""
+    offset = httpd.error_log_size()
+    for path in ("/pub/moved/show", "/pub/moved.txt/show"):
+        response = get(httpd, path)
+        assert response.status_code == 403, (path, response.text)
+        assert "MOVED" not in response.text and "OUTSIDE" not in response.text
+    log = httpd.assert_log("MP04012: /pub/moved/show: /pub/moved.py maps "
+                           "to", since=offset)
+    assert "outside/secret.py, not to " in log
+
+
 def test_symlink_outside_without_followsymlinks(httpd):
     link = httpd.htdocs / "pubsec" / "pub" / "linked.py"
     if not link.is_symlink():
@@ -221,6 +287,73 @@ def test_allowed_pages_still_served_every_way(httpd):
     # twice: the URL's route is remembered, the check is not
     for _ in range(2):
         assert get(httpd, "/pub/ops/restart").status_code == 403
+
+
+# ------------------------------------------ __auth__ that checks nobody
+
+def test_constant_true_auth_lets_in_anyone_with_credentials(httpd):
+    response = get(httpd, "/pub/trusting.py/anyone")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="unknown"'
+    for auth in (MALLORY, ("x", ""), ALICE):
+        response = get(httpd, "/pub/trusting.py/anyone", auth=auth)
+        assert (response.status_code, response.text) == (200, "ANYONE")
+
+
+def test_constant_true_auth_does_not_make_the_user_trusted(httpd):
+    """__access__ = ["alice"] after __auth__ = True: whatever the client
+    claims, nobody checked it, so the list refuses (403)."""
+    assert get(httpd, "/pub/trusting.py/listed").status_code == 401
+    offset = httpd.error_log_size()
+    for auth in (ALICE, ("alice", "anything")):
+        response = get(httpd, "/pub/trusting.py/listed", auth=auth)
+        assert response.status_code == 403, response.text
+        assert "LISTED" not in response.text
+    httpd.assert_log("MP04009: /pub/trusting.py/listed: __access__ "
+                     "without a user checked", since=offset)
+
+
+def test_empty_password_only_where_the_dict_holds_one(httpd):
+    path = "/pub/trusting.py/guest_page"
+    assert get(httpd, path, auth=("guest", "")).text == "GUEST"
+    for auth in (("alice", ""), ("guest", "x"), ("nobody", ""), ("", "")):
+        assert get(httpd, path, auth=auth).status_code == 401, auth
+    assert get(httpd, path, auth=ALICE).text == "GUEST"
+
+
+@pytest.mark.parametrize("function, text", [
+    ("access_tuple", "TUPLE None"), ("access_set", "SET"),
+    ("access_dict", "DICT"), ("access_function", "FUNCTION")])
+def test_access_forms_see_the_checked_user(httpd, function, text):
+    """__access__ as a tuple, set, dict or function (req, user), after an
+    __auth__ dict: alice in, mallory (valid password) 403, nobody 401;
+    req.user stays unset (the publisher checked, not Apache)."""
+    path = "/pub/trusting.py/" + function
+    assert get(httpd, path).status_code == 401
+    assert get(httpd, path, auth=MALLORY).status_code == 403
+    assert get(httpd, path, auth=("alice", "evil")).status_code == 401
+    response = get(httpd, path, auth=ALICE)
+    assert (response.status_code, response.text) == (200, text)
+
+
+def test_function_attribute_wins_over_the_body(httpd):
+    path = "/pub/trusting.py/attribute_wins"
+    assert get(httpd, path, auth=MALLORY).status_code == 401
+    assert get(httpd, path, auth=ALICE).text == "ATTRIBUTE WINS"
+
+
+def test_remembered_route_is_checked_again_for_each_client(httpd):
+    """/pub/guarded/show, once served to bob, is remembered; the next
+    request without credentials still gets Apache's 401."""
+    with requests.Session() as client:
+        client.headers["Host"] = HOST
+        url = httpd.url("/pub/guarded/show")
+        for _ in range(3):
+            response = client.get(url, auth=("bob", "builder"))
+            assert response.text == "GUARDED"
+            response = client.get(url)
+            assert response.status_code == 401
+            assert "GUARDED" not in response.text
 
 
 # ------------------------------------------------------ form fields, traversal

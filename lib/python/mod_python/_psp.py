@@ -304,7 +304,8 @@ class _Generator:
         self.includes += 1
         if self.includes > MAX_INCLUDES:
             raise source.error("more than %d includes" % MAX_INCLUDES, start)
-        if len(self.stack) >= MAX_INCLUDE_DEPTH:
+        # the stack holds the page itself and the includes being expanded
+        if len(self.stack) > MAX_INCLUDE_DEPTH:
             raise source.error("includes nested more than %d deep"
                                % MAX_INCLUDE_DEPTH, start)
         path = self.resolve(source, name)

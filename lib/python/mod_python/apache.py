@@ -765,7 +765,9 @@ def _dispatch_include(filter, tag, code):
     The code runs with req.ssi_globals as its globals (created on first
     use, so handlers of earlier phases can put names there), with
     ``filter`` bound to a filter object whose write() puts text in place
-    of the element; the value of an eval is written as str()."""
+    of the element; the value of an eval is written as str().  code is
+    the element's bytes: code that is not UTF-8 is the page's error, and
+    is reported as one (MP09001, naming the page)."""
     req = filter.req
     namespace = getattr(req, "ssi_globals", None)
     if namespace is None:
@@ -773,7 +775,7 @@ def _dispatch_include(filter, tag, code):
     namespace["filter"] = filter
     namespace["__file__"] = req.filename
     try:
-        code = code.replace("\r\n", "\n").rstrip()
+        code = code.decode("utf-8").replace("\r\n", "\n").rstrip()
         if tag == "eval":
             value = eval(code, namespace)
             if value is not None:

@@ -317,6 +317,10 @@ def _source_view_target(req):
         req.log_error("mod_python.psp: MP06005: not showing the code of %s:"
                       " Apache would not serve %s (%d)"
                       % (page, uri[:-1], status), apache.APLOG_INFO)
+        # the subrequest's challenge, copied for the publisher's 401: the
+        # view's 404 must not ask for the page's password
+        if "WWW-Authenticate" in req.err_headers_out:
+            del req.err_headers_out["WWW-Authenticate"]
         return None
     return page
 

@@ -9,6 +9,8 @@ def handler(req):
         template = psp.PSP(req, string="<%= a %>+<%= b %>", vars={"a": 1,
                                                                   "b": 2})
         template.run({"b": 3})
+    elif req.uri.endswith("/missing"):
+        psp.PSP(req, filename="no_such_template.html").run()
     elif req.uri.endswith("/code"):
         psp.PSP(req, filename="tmpl.html").display_code()
     else:

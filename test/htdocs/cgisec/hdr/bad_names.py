@@ -1,0 +1,6 @@
+print("Content-Type: text/plain")
+print("<!--: spam")
+print("Bad Name: with a space")
+print("X-Good: kept")
+print()
+print("the body")

@@ -1,0 +1,5 @@
+"""Guarded by Apache's Basic authentication in a <Files> section."""
+
+
+def show(req):
+    return "GUARDED"
