@@ -4,6 +4,7 @@ MemorySession; the session cookie and the security of session ids."""
 import concurrent.futures
 import http.client
 import os
+import pwd
 import re
 import time
 
@@ -43,6 +44,14 @@ CONFIG = """
     </Location>
     <Location /badtype/>
         PythonOption mod_python.session.session_type NoSuchSession
+    </Location>
+    <Location /planted-dbm/>
+        PythonOption mod_python.session.session_type DbmSession
+        PythonOption mod_python.dbm_session.database_filename {var}/planted.dbm
+    </Location>
+    <Location /planted-file/>
+        PythonOption mod_python.session.session_type FileSession
+        PythonOption mod_python.file_session.database_directory {var}/planted
     </Location>
 </VirtualHost>
 <VirtualHost *:{port}>
@@ -261,6 +270,70 @@ def test_signed_session_cookie(httpd):
     forged = get(httpd, "/file/counter", cookies="pysid=" + sid,
                  secret="k3y").json()
     assert forged["new"] and forged["id"] != sid
+
+
+@pytest.mark.parametrize("store", SHARED_STORES)
+def test_store_files_are_private_to_apaches_user(httpd, store):
+    """The stores hold every session's data, pickled: their files are
+    readable and writable by Apache's user only."""
+    sid = get(httpd, "/%s/set" % store, client(), key="k",
+              value="v").json()["id"]
+    if store == "file":
+        directory = httpd.var / "files" / sid[:2]
+        paths = [directory, directory / sid]
+    else:
+        paths = sorted(httpd.var.glob("sessions.dbm*"))
+    assert paths
+    for path in paths:
+        mode = path.stat().st_mode & 0o777
+        assert not mode & 0o077, "%s has mode %o" % (path, oct(mode))
+
+
+@pytest.mark.skipif(os.geteuid() != 0,
+                    reason="planting files of another user needs root")
+def test_store_planted_by_another_user_is_refused(httpd):
+    """The default store is in the temp directory, where any local user
+    can make the DBM file or a file session's directory first and then
+    rewrite the pickles Apache loads (running code as Apache's user).
+    Such a store is refused with a 500 (MP08004), never read or written."""
+    nobody = pwd.getpwnam("nobody").pw_uid
+    planted = httpd.var / "planted"
+    planted.mkdir()
+    for number in range(256):
+        directory = planted / ("%02x" % number)
+        directory.mkdir()
+        os.chown(directory, nobody, -1)
+        directory.chmod(0o777)
+    offset = httpd.error_log_size()
+    response = get(httpd, "/planted-file/set", key="k", value="v")
+    assert response.status_code == 500
+    httpd.assert_log("MP08004", since=offset)
+    assert not [name for _, _, names in os.walk(planted) for name in names]
+
+    # the cleanup unpickles old session files: not those of such a
+    # directory, nor any file elsewhere in the store's directory
+    marker = httpd.var / "planted-pickle-ran"
+    payload = b"cbuiltins\nopen\n(V%s\nVw\ntR." % str(marker).encode()
+    sid = "ab" + "0" * 30
+    (planted / "elsewhere").mkdir()
+    for path in (planted / "ab" / sid, planted / "elsewhere" / sid):
+        path.write_bytes(payload)
+        os.utime(path, (0, 0))
+    assert get(httpd, "/planted-file/cleanup").status_code == 200
+    assert not marker.exists()
+
+    # a DBM file of the right format, but another user's and writable
+    assert get(httpd, "/planted-dbm/set", key="k",
+               value="v").status_code == 200
+    files = sorted(httpd.var.glob("planted.dbm*"))
+    assert files
+    for path in files:
+        os.chown(path, nobody, -1)
+        path.chmod(0o666)
+    offset = httpd.error_log_size()
+    response = get(httpd, "/planted-dbm/info", save=1)
+    assert response.status_code == 500
+    httpd.assert_log("MP08004", since=offset)
 
 
 def test_default_type_is_dbm_session(httpd):
