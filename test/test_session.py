@@ -2,7 +2,10 @@
 MemorySession; the session cookie and the security of session ids."""
 
 import concurrent.futures
+import hashlib
+import hmac
 import http.client
+import json
 import os
 import pwd
 import re
@@ -41,6 +44,11 @@ CONFIG = """
     <Location /secure/>
         PythonOption mod_python.session.session_type FileSession
         PythonOption mod_python.session.cookie_secure On
+    </Location>
+    <Location /flags/>
+        PythonOption mod_python.session.session_type FileSession
+        PythonOption mod_python.session.cookie_httponly Off
+        PythonOption mod_python.session.cookie_samesite Strict
     </Location>
     <Location /badtype/>
         PythonOption mod_python.session.session_type NoSuchSession
@@ -135,6 +143,16 @@ def test_secure_option_and_cookie_name_and_timeout(httpd):
     assert session_cookie(response) is None
     assert session_cookie(response, "appsid") is not None
     assert response.json()["timeout"] == 77
+
+
+def test_cookie_httponly_and_samesite_options(httpd):
+    header = session_cookie(get(httpd, "/flags/info"))
+    sid = cookie_fields(header)["pysid"]
+    assert header == "pysid=%s; path=/; samesite=Strict" % sid
+
+
+def test_default_timeout_is_30_minutes(httpd):
+    assert get(httpd, "/file/info").json()["timeout"] == 30 * 60
 
 
 @pytest.mark.parametrize("store", SHARED_STORES)
@@ -257,6 +275,50 @@ def test_unknown_but_wellformed_id_is_not_adopted(httpd, store):
     assert body["new"] and body["id"] != planted
 
 
+@pytest.mark.parametrize("store", STORES)
+def test_odd_session_cookies_start_a_new_session(httpd, store):
+    """Bytes that are not UTF-8 (or not even Latin-1 text), an empty
+    value, a quoted id, several Cookie headers: a new session, no 500."""
+    sid = get(httpd, "/%s/set" % store, client(), key="k",
+              value="v").json()["id"]
+    for raw in (b"pysid=\xff\xfe" + sid.encode()[2:], b"pysid=",
+                b"pysid=\"" + sid.encode() + b"\"",
+                b"pysid=" + sid.encode()[:31] + b"\xe9",
+                b"pysid=" + sid.encode() + b"\x00"):
+        connection = http.client.HTTPConnection("127.0.0.1", httpd.port,
+                                                timeout=20)
+        try:
+            connection.putrequest("GET", "/%s/info" % store, skip_host=True)
+            connection.putheader("Host", HOST)
+            connection.putheader("Cookie", raw)
+            connection.endheaders()
+            response = connection.getresponse()
+            status, body = response.status, response.read()
+        finally:
+            connection.close()
+        if b"\x00" in raw:          # Apache refuses NUL in a header itself
+            assert status == 400
+            continue
+        assert status == 200, (raw, body)
+        info = json.loads(body)
+        assert info["new"] and info["id"] != sid and info["data"] == {}
+
+
+def test_forced_sid_must_be_one_of_ours(httpd):
+    """Session(req, sid=...) takes only our form of id, and does not adopt
+    a well-formed id it does not know."""
+    for bad in ("../../etc/passwd", "A" * 32, "0" * 31):
+        body = get(httpd, "/file/forced", sid=bad).json()
+        assert "invalid session id" in body["error"]
+    planted = "0123456789abcdef0123456789abcdef"
+    body = get(httpd, "/file/forced", sid=planted).json()
+    assert body["new"] and body["id"] != planted
+    known = get(httpd, "/file/set", client(), key="k",
+                value="v").json()["id"]
+    assert get(httpd, "/file/forced", sid=known).json() == \
+        {"id": known, "new": False}
+
+
 def test_signed_session_cookie(httpd):
     browser = client()
     response = get(httpd, "/file/counter", browser, secret="k3y")
@@ -270,6 +332,15 @@ def test_signed_session_cookie(httpd):
     forged = get(httpd, "/file/counter", cookies="pysid=" + sid,
                  secret="k3y").json()
     assert forged["new"] and forged["id"] != sid
+    # signed with another secret, or the signature of another id
+    other = hmac.new(b"other", ("pysid=" + sid).encode(),
+                     hashlib.sha256).hexdigest()
+    second = get(httpd, "/file/counter", client(), secret="k3y").json()["id"]
+    moved = cookie_fields(header)["pysid"][:64] + second
+    for value in (other + sid, moved):
+        forged = get(httpd, "/file/counter", cookies="pysid=" + value,
+                     secret="k3y").json()
+        assert forged["new"] and forged["id"] not in (sid, second)
 
 
 @pytest.mark.parametrize("store", SHARED_STORES)

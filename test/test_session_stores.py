@@ -32,6 +32,11 @@ CONFIG = """
         PythonOption mod_python.session.session_type PgSession
         PythonOption mod_python.session.pg_dsn "host=127.0.0.1 port=PG_PORT user=postgres dbname=postgres"
     </Location>
+    <Location /pgtable/>
+        PythonOption mod_python.session.session_type PgSession
+        PythonOption mod_python.session.pg_dsn "host=127.0.0.1 port=PG_PORT user=postgres dbname=postgres"
+        PythonOption mod_python.session.pg_table "x;drop_table_mod_python_sessions"
+    </Location>
 </VirtualHost>
 """.replace("REDIS_PORT", str(REDIS_PORT)).replace("PG_PORT", str(PG_PORT))
 
@@ -128,6 +133,19 @@ def test_foreign_ids_never_reach_the_store(httpd, servers, store):
     else:
         assert servers["pg"].psql("SELECT count(*) FROM mod_python_sessions "
                                   "WHERE sid !~ '^[0-9a-f]{32}$'") == "0"
+
+
+def test_pg_table_name_is_checked_before_any_sql(httpd, servers):
+    """The table name cannot be a bound parameter: one that is not a plain
+    lower-case identifier is a 500 naming the option, and nothing runs."""
+    get(httpd, "/pg/counter")
+    offset = httpd.error_log_size()
+    response = get(httpd, "/pgtable/counter")
+    assert response.status_code == 500
+    assert "mod_python.session.pg_table" in httpd.wait_for_log(
+        "pg_table", since=offset)
+    assert servers["pg"].psql("SELECT count(*) FROM pg_tables WHERE "
+                              "tablename = 'mod_python_sessions'") == "1"
 
 
 @pytest.mark.parametrize("store", STORES)

@@ -201,6 +201,15 @@ def page_info(req, args):
             "accessed": session.last_accessed(), "data": dict(session)}
 
 
+def page_forced(req, args):
+    """Session(req, sid=...): the id must be one of ours."""
+    try:
+        session = Session.Session(req, sid=args["sid"])
+    except ValueError as error:
+        return {"error": str(error)}
+    return {"id": session.id(), "new": session.is_new()}
+
+
 def page_set(req, args):
     session = _session(req, args)
     session[args["key"]] = args["value"]
