@@ -1,4 +1,7 @@
-"""PythonOption, PythonPath, PythonHandlerModule, PythonEnablePdb."""
+"""PythonOption, PythonPath, PythonHandlerModule, PythonEnablePdb, and
+mod_python's directives in .htaccess files (Doc/directives.rst)."""
+
+import pytest
 
 CONFIG = """
 <VirtualHost *:{port}>
@@ -20,6 +23,15 @@ CONFIG = """
     <Location /pdb>
         PythonEnablePdb On
     </Location>
+    <Directory {htdocs}/directives/ht_some>
+        AllowOverride Indexes
+    </Directory>
+    <Directory {htdocs}/directives/ht_none>
+        AllowOverride None
+    </Directory>
+    <Directory {htdocs}/directives/ht_server>
+        AllowOverride All
+    </Directory>
 </VirtualHost>
 
 <VirtualHost *:{port}>
@@ -79,3 +91,52 @@ def test_handler_module_runs_the_functions_it_has(httpd, trace_id):
     assert written == "PythonLogHandler\n"
     assert "hmodmod" not in httpd.error_log_since(offset), \
         "missing handler functions were not skipped silently"
+
+
+# ------------------------------------------------------------- .htaccess
+
+def htaccess(httpd, directory, text):
+    """Write DIRECTORY/.htaccess (read again by Apache on each request)."""
+    path = httpd.htdocs / "directives" / directory
+    path.mkdir(exist_ok=True)
+    path.chmod(0o755)
+    (path / ".htaccess").write_text(text + "\n")
+    (path / ".htaccess").chmod(0o644)
+
+
+def test_htaccess_directives_need_allowoverride_other_than_none(httpd):
+    """Any AllowOverride class but None lets .htaccess set mod_python's
+    directives (Doc/directives.rst, "Contexts"): they are read, merged
+    over the <Directory>'s; with None the file is not read."""
+    text = "PythonOption from_htaccess yes\nPythonOption shared ht_value"
+    htaccess(httpd, "ht_some", text)
+    htaccess(httpd, "ht_none", text)
+    assert get_json(httpd, "/ht_some/options") == {
+        "outer_key": "outer", "shared": "ht_value", "from_htaccess": "yes"}
+    assert get_json(httpd, "/ht_none/options") == {
+        "outer_key": "outer", "shared": "outer_value"}
+
+
+def test_bad_directive_in_htaccess_is_a_500_naming_it(httpd):
+    htaccess(httpd, "ht_server", "PythonHandler my-module")
+    offset = httpd.error_log_size()
+    assert httpd.get("/ht_server/hello", host=HOST).status_code == 500
+    log = httpd.wait_for_log("is not a handler", since=offset)
+    assert "ht_server/.htaccess: PythonHandler: 'my-module' is not a " \
+        "handler (expected module[::object])" in log
+
+
+@pytest.mark.parametrize("line", [
+    "PythonPostReadRequestHandler dirmod", "PythonTransHandler dirmod",
+    "PythonImport dirmod main_interpreter", "PythonOptimize On",
+    "PythonOutputFilter dirmod NAME", "PythonInputFilter dirmod NAME",
+    "PythonConnectionHandler dirmod", "PythonInterpreterGIL own"])
+def test_server_directive_in_htaccess_is_refused(httpd, line):
+    """What applies to a whole server or process is not a directory
+    owner's to set, even with AllowOverride All."""
+    htaccess(httpd, "ht_server", line)
+    offset = httpd.error_log_size()
+    assert httpd.get("/ht_server/hello", host=HOST).status_code == 500
+    name = line.split()[0]
+    assert "%s not allowed here" % name in httpd.wait_for_log(
+        "not allowed here", since=offset)
