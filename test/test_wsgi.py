@@ -39,6 +39,25 @@ CONFIG = """
         PythonHandler mod_python.wsgi
         PythonOption mod_python.wsgi.application apps
     </Location>
+    <Location /authapp/>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application apps
+        PythonOption mod_python.wsgi.pass_authorization On
+        AuthType Basic
+        AuthName wsgi
+        PythonAuthenHandler apps::authen
+        Require valid-user
+        SetEnv REQUEST_METHOD PUT
+        SetEnv SCRIPT_NAME /spoofed
+        SetEnv PATH_INFO /spoofed
+        SetEnv QUERY_STRING spoofed=1
+        SetEnv REMOTE_ADDR 192.0.2.66
+        SetEnv REMOTE_USER mallory
+        SetEnv AUTH_TYPE Spoofed
+        SetEnv SERVER_NAME spoofed.test
+        SetEnv HTTP_HOST spoofed.test
+    </Location>
     <Location /raw>
         SetHandler mod_python
         PythonHandler mod_python.wsgi
@@ -171,6 +190,23 @@ def test_environ_post_headers_and_authorization(httpd, clean_log):
     assert "HTTP_CONTENT_TYPE" not in env and "HTTP_CONTENT_LENGTH" not in env
     # like mod_wsgi without WSGIPassAuthorization: credentials stay out
     assert "HTTP_AUTHORIZATION" not in env
+
+
+def test_pass_authorization_user_and_setenv_cannot_replace_cgi(httpd,
+                                                               clean_log):
+    """pass_authorization On passes the header; REMOTE_USER and AUTH_TYPE
+    are those Apache checked; SetEnv (and other modules' subprocess_env)
+    cannot replace a CGI variable."""
+    assert get(httpd, "/authapp/env").status_code == 401
+    response = get(httpd, "/authapp/env?a=1", auth=("user", "secret"))
+    assert response.status_code == 200, response.text
+    env = response.json()
+    assert env["HTTP_AUTHORIZATION"] == "Basic dXNlcjpzZWNyZXQ="
+    assert (env["REMOTE_USER"], env["AUTH_TYPE"]) == ("user", "Basic")
+    assert (env["REQUEST_METHOD"], env["SCRIPT_NAME"], env["PATH_INFO"],
+            env["QUERY_STRING"], env["REMOTE_ADDR"], env["SERVER_NAME"],
+            env["HTTP_HOST"]) == ("GET", "/authapp", "/env", "a=1",
+                                  "127.0.0.1", HOST, HOST)
 
 
 def test_environ_header_with_underscore_is_dropped(httpd, clean_log):

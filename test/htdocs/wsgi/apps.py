@@ -15,6 +15,8 @@ import time
 from urllib.parse import parse_qs
 from wsgiref.validate import validator
 
+from mod_python import apache
+
 
 def _reply(start_response, body, status="200 OK", content_type="text/plain",
            extra=()):
@@ -57,6 +59,14 @@ def env(environ, start_response):
     data["path_info_utf8"] = environ["PATH_INFO"].encode("latin-1").decode(
         "utf-8", "replace")
     return _json(start_response, data)
+
+
+def authen(req):
+    """PythonAuthenHandler of test_wsgi's /authapp/: user:secret only."""
+    password = req.get_basic_auth_pw()
+    if req.user == "user" and password == "secret":
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
 
 
 def echo(environ, start_response):
