@@ -398,6 +398,44 @@ static PyObject *wsgi_close_connection(PyObject *module, PyObject *req)
     Py_RETURN_NONE;
 }
 
+/* End a response whose body is partly sent and cannot be finished (the
+ * application failed): what mod_python still buffers goes out, then an
+ * error bucket HTTP_BAD_GATEWAY (what mod_proxy sends for a backend that
+ * failed mid-body) and the end of the stream.  httpd's chunk filter then
+ * leaves out the last chunk and the connection is closed, so the client
+ * sees that the body is incomplete instead of a whole 200 response.
+ * False, doing nothing, when no byte of the body reached Apache yet. */
+static PyObject *wsgi_abort(PyObject *module, PyObject *req)
+{
+    request_rec *r = wsgi_request(req, "wsgi_abort");
+    mp_request_state *state;
+    apr_bucket_brigade *bb;
+    conn_rec *c;
+
+    (void)module;
+    if (r == NULL) {
+        return NULL;
+    }
+    state = ((mp_request *)req)->state;
+    if (!state->wrote_to_apache) {
+        Py_RETURN_FALSE;        /* nothing is out: a 500 can still replace it */
+    }
+    c = r->connection;
+    c->keepalive = AP_CONN_CLOSE;
+    Py_BEGIN_ALLOW_THREADS
+    if (mp_request_write_buffered(state) >= 0) {
+        bb = apr_brigade_create(r->pool, c->bucket_alloc);
+        APR_BRIGADE_INSERT_TAIL(bb, ap_bucket_error_create(
+            HTTP_BAD_GATEWAY, NULL, r->pool, c->bucket_alloc));
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(c->bucket_alloc));
+        (void)ap_pass_brigade(r->output_filters, bb);  /* the client may
+                                                        * be gone: no matter */
+        apr_brigade_cleanup(bb);
+    }
+    Py_END_ALLOW_THREADS
+    Py_RETURN_TRUE;
+}
+
 PyMethodDef mp_wsgi_functions[] = {
     {"wsgi_environ", (PyCFunction)(void (*)(void))wsgi_environ, METH_FASTCALL,
      "wsgi_environ(req, template, keys): (mod_python.wsgi.application "
@@ -407,5 +445,8 @@ PyMethodDef mp_wsgi_functions[] = {
      "wsgi_sendfile(req, fd, offset, length): send part of an open file"},
     {"wsgi_close_connection", wsgi_close_connection, METH_O,
      "wsgi_close_connection(req): no keep-alive after this response"},
+    {"wsgi_abort", wsgi_abort, METH_O,
+     "wsgi_abort(req): end a partly sent response as incomplete "
+     "(False: nothing was sent)"},
     {NULL}
 };

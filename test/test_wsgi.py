@@ -425,6 +425,42 @@ def test_bad_response_is_a_500_with_reason(httpd, which):
     assert "MP0700" in log
 
 
+def test_str_body_block_is_sent_as_utf8(httpd):
+    response = raw_request(httpd.port, "GET", "/raw/str", HOST)
+    assert response.status == 200
+    assert response.body == "caf\u00e9 ".encode() + b"and bytes"
+
+
+@pytest.mark.parametrize("which", ["late-error", "late-notbytes",
+                                   "late-excinfo"])
+def test_failure_after_the_first_block_closes_the_connection(httpd, which):
+    """Once part of the body is out, the status cannot change: the
+    connection is closed without the end of the chunked body, so the
+    client knows the response is incomplete (Doc/wsgi.rst)."""
+    offset = httpd.error_log_size()
+    with socket.create_connection(("127.0.0.1", httpd.port),
+                                  timeout=20) as sock:
+        sock.sendall(b"GET /raw/%s HTTP/1.1\r\nHost: wsgi.test\r\n\r\n"
+                     % which.encode())
+        started = time.monotonic()
+        data = b""
+        while True:
+            part = sock.recv(65536)
+            if not part:
+                break
+            data += part
+    assert time.monotonic() - started < 3        # not KeepAliveTimeout
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK"), data
+    assert b"first block;" in body
+    assert b"not sent" not in body
+    assert not body.endswith(b"0\r\n\r\n"), data
+    assert "late failure marker" in httpd.error_log_since(offset) \
+        or which == "late-notbytes"
+    if which == "late-notbytes":
+        httpd.assert_log("MP07009", since=offset)
+
+
 def test_missing_callable_is_a_500(httpd):
     offset = httpd.error_log_size()
     response = get(httpd, "/noapp/")

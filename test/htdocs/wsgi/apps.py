@@ -248,6 +248,21 @@ def raw_file(environ, start_response):
                                                      wrapper.filelike))
 
 
+def _late_failure(which, start_response):
+    """A streamed body that goes wrong after its first block was sent."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"first block;"
+    if which == "late-error":
+        raise RuntimeError("late failure marker")
+    if which == "late-notbytes":
+        yield 42
+    try:
+        raise ValueError("late failure marker")
+    except ValueError:
+        start_response("500 Oops", [], sys.exc_info())
+    yield b"not sent"
+
+
 def raw(environ, start_response):
     which = environ["PATH_INFO"].strip("/")
     if which == "file":
@@ -265,6 +280,11 @@ def raw(environ, start_response):
     if which == "notbytes":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"fine", 42]
+    if which == "str":          # 3.5 accepted str blocks: sent as UTF-8
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return ["caf\u00e9 ", b"and bytes"]
+    if which in ("late-error", "late-notbytes", "late-excinfo"):
+        return _late_failure(which, start_response)
     if which == "badstatus":
         start_response("OK", [])
         return [b""]
