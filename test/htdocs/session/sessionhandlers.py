@@ -86,6 +86,24 @@ def page_marshal_read(req, args):
             for name, c in cookies.items()}
 
 
+def page_by_hand(req, args):
+    """Cookies read as plain ones, checked with unsign() / unmarshal()."""
+    results = {}
+    for name, plain in Cookie.get_cookies(req).items():
+        try:
+            if name == "m":
+                cookie = Cookie.MarshalCookie(name, plain.value)
+                cookie.unmarshal("s3cret")
+                results[name] = ["unmarshalled", repr(cookie.value)]
+            else:
+                cookie = Cookie.SignedCookie(name, plain.value)
+                cookie.unsign("s3cret")
+                results[name] = ["unsigned", cookie.value]
+        except Cookie.CookieError:
+            results[name] = ["CookieError"]
+    return results
+
+
 def page_marshal_echo(req, args):
     """3.5's Cookie_MarshalCookie page."""
     cookies = Cookie.get_cookies(req, Cookie.MarshalCookie, secret="secret")
