@@ -177,6 +177,20 @@ def test_lock_makes_concurrent_requests_wait(httpd, store, lock):
         assert final["data"]["count"] == 2
 
 
+@pytest.mark.parametrize("store", SHARED_STORES)
+def test_unlock_lets_the_next_request_in_at_once(httpd, store):
+    """The lock is released by unlock() before the request ends: two
+    requests of one session that unlock and then work, overlap."""
+    sid = get(httpd, "/%s/set" % store, client(), key="k",
+              value="v").json()["id"]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        spans = list(pool.map(lambda _: get(
+            httpd, "/%s/unlock_early" % store, client(),
+            cookies="pysid=" + sid, ms=800).json(), range(2)))
+    first, second = sorted(spans, key=lambda span: span["start"])
+    assert second["start"] < first["end"], spans
+
+
 @pytest.mark.parametrize("store", STORES)
 def test_expired_session_starts_anew(httpd, store):
     browser = client()

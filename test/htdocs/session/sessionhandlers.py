@@ -209,6 +209,15 @@ def page_counter(req, args):
             "node": req.get_options().get("node")}
 
 
+def page_unlock_early(req, args):
+    """Load the session, unlock() it, then work for `ms` milliseconds."""
+    session = _session(req, args)
+    session.unlock()
+    started = time.time()
+    time.sleep(int(args.get("ms", 600)) / 1000)
+    return {"start": started, "end": time.time()}
+
+
 def page_info(req, args):
     session = _session(req, args)
     if "save" in args:
