@@ -80,6 +80,15 @@ CONFIG = """
         PythonHandler mod_python.wsgi
         PythonOption mod_python.wsgi.application apps::no_such_callable
     </Location>
+    <Location /nooption>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+    </Location>
+    <Location /nomodule>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application no_such_wsgi_module
+    </Location>
     <Location /reload>
         SetHandler mod_python
         PythonHandler mod_python.wsgi
@@ -461,11 +470,17 @@ def test_failure_after_the_first_block_closes_the_connection(httpd, which):
         httpd.assert_log("MP07009", since=offset)
 
 
-def test_missing_callable_is_a_500(httpd):
+@pytest.mark.parametrize("path, logged", [
+    ("/noapp/", "MP07001"), ("/nooption/", "MP07001"),
+    ("/nomodule/", "No module named 'no_such_wsgi_module'")])
+def test_missing_application_is_a_500(httpd, path, logged):
+    """Never a decline that would let Apache serve the file the URL names
+    (3.5 did): a missing callable or option (MP07001), a module that
+    cannot be imported (its ImportError)."""
     offset = httpd.error_log_size()
-    response = get(httpd, "/noapp/")
+    response = get(httpd, path)
     assert response.status_code == 500
-    httpd.assert_log("MP07001", since=offset)
+    httpd.assert_log(logged, since=offset)
 
 
 # ------------------------------------------------ interpreters, reloading
