@@ -33,6 +33,25 @@ CONFIG = """
         PythonOption mod_python.file_session.database_directory {var}/files
         PythonOption mod_python.file_session.cleanup_grace_period 0
     </Location>
+    <Location /file_slow/>
+        PythonOption mod_python.session.session_type FileSession
+        PythonOption mod_python.file_session.database_directory {var}/slow
+        PythonOption mod_python.file_session.enable_fast_cleanup Off
+        PythonOption mod_python.file_session.cleanup_grace_period 0
+    </Location>
+    <Location /file_verify/>
+        PythonOption mod_python.session.session_type FileSession
+        PythonOption mod_python.session.timeout 1
+        PythonOption mod_python.file_session.database_directory {var}/verify
+        PythonOption mod_python.file_session.cleanup_grace_period 0
+    </Location>
+    <Location /file_noverify/>
+        PythonOption mod_python.session.session_type FileSession
+        PythonOption mod_python.session.timeout 1
+        PythonOption mod_python.file_session.database_directory {var}/noverify
+        PythonOption mod_python.file_session.verify_session_timeout Off
+        PythonOption mod_python.file_session.cleanup_grace_period 0
+    </Location>
     <Location /memory/>
         PythonOption mod_python.session.session_type MemorySession
     </Location>
@@ -220,6 +239,39 @@ def test_cleanup_removes_expired_sessions(httpd, store):
             {"stored": True}
     if store == "file":
         assert not (httpd.var / "files" / expired[:2] / expired).exists()
+
+
+@pytest.mark.parametrize("store", ["dbm", "file_slow"])
+def test_cleanup_by_another_client_removes_only_expired_sessions(httpd,
+                                                                 store):
+    """cleanup() itself, run by a request that does not hold the expired
+    session (loading an expired session also deletes it)."""
+    expired = get(httpd, "/%s/set" % store, client(), key="k", value="v",
+                  session_timeout=1).json()["id"]
+    kept = get(httpd, "/%s/set" % store, client(), key="k",
+               value="v").json()["id"]
+    time.sleep(2.2)
+    get(httpd, "/%s/cleanup" % store, client())
+    peek = lambda sid: get(httpd, "/%s/peek" % store,   # noqa: E731
+                           sid=sid).json()["stored"]
+    assert not peek(expired)
+    assert peek(kept)
+
+
+def test_file_cleanup_verifies_the_timeout_unless_told_not_to(httpd):
+    """Fast cleanup judges by the file's age against the cleaning
+    request's timeout (1 s here); verify_session_timeout (On) then reads
+    the file and keeps a session whose own timeout is longer; Off removes
+    it on its age alone."""
+    ids = {}
+    for store in ("file_verify", "file_noverify"):
+        ids[store] = get(httpd, "/%s/set" % store, client(), key="k",
+                         value="v", session_timeout=3600).json()["id"]
+    time.sleep(2.2)
+    for store, sid in ids.items():
+        get(httpd, "/%s/cleanup" % store, client())
+        stored = get(httpd, "/%s/peek" % store, sid=sid).json()["stored"]
+        assert stored == (store == "file_verify"), store
 
 
 @pytest.mark.parametrize("store", STORES)
