@@ -2,6 +2,7 @@
 mod_python's directives in .htaccess files (Doc/directives.rst)."""
 
 import pytest
+import requests
 
 CONFIG = """
 <VirtualHost *:{port}>
@@ -20,6 +21,18 @@ CONFIG = """
     <Directory {htdocs}/directives/pypath>
         PythonPath "sys.path+['{htdocs}/directives_extra']"
     </Directory>
+    <Location /pyorder_a>
+        PythonInterpreter pypath_order
+        PythonPath "sys.path+['/mp-test-a']"
+    </Location>
+    <Location /pyorder_b>
+        PythonInterpreter pypath_order
+        PythonPath "['/mp-test-b'] + sys.path"
+    </Location>
+    <Location /pyorder_c>
+        PythonInterpreter pypath_order
+        PythonPath "['/mp-test-c']"
+    </Location>
     <Location /pdb>
         PythonEnablePdb On
     </Location>
@@ -70,6 +83,32 @@ def test_options_of_outer_directory_merged_into_inner(httpd):
 
 def test_python_path_makes_a_directory_importable(httpd):
     assert get_json(httpd, "/pypath/import_extra") == "extra_module imported"
+
+
+def test_python_path_is_evaluated_once_per_text_and_interpreter(httpd):
+    """Doc/directives.rst, PythonPath: each text is evaluated the first
+    time an interpreter meets it, replacing sys.path then: texts built on
+    sys.path accumulate, one that is not drops the rest (the handler's
+    directory comes back), and what code removes is not put back.
+    One keep-alive connection: one child, so one copy of the interpreter."""
+    browser = requests.Session()
+
+    def path(location):
+        response = browser.get(httpd.url("/%s" % location),
+                               headers={"Host": HOST}, timeout=20)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    directory = str(httpd.htdocs / "directives")
+    first = path("pyorder_a/syspath")
+    assert first[-1] == "/mp-test-a"
+    second = path("pyorder_b/syspath")
+    assert second == ["/mp-test-b"] + first
+    dropped = path("pyorder_a/drop_extra")
+    assert "/mp-test-a" not in dropped and "/mp-test-b" not in dropped
+    assert "/mp-test-a" not in path("pyorder_a/syspath")
+    replaced = path("pyorder_c/syspath")
+    assert replaced == [directory, "/mp-test-c"]
 
 
 def test_python_optimize_off_by_default(httpd):
