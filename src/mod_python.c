@@ -654,6 +654,11 @@ static int mp_check_authn(request_rec *r)
         && ap_get_basic_auth_components(r, &user, NULL) == APR_SUCCESS) {
         r->user = apr_pstrdup(r->pool, user);
     }
+    /* and the request was authenticated the AuthType way, as mod_auth_basic
+     * records it (AUTH_TYPE of CGI and WSGI, req.ap_auth_type) */
+    if (status == OK && r->user != NULL && r->ap_auth_type == NULL) {
+        r->ap_auth_type = (char *)ap_auth_type(r);
+    }
 
     /* a 401 must tell the client how to authenticate */
     if (status == HTTP_UNAUTHORIZED

@@ -50,24 +50,6 @@ static request_rec *wsgi_request(PyObject *req, const char *function)
     return r;
 }
 
-/* environ[key] = s decoded as latin-1 (NULL s: nothing); 0 or -1. */
-static int environ_set(PyObject *environ, const char *key, const char *s)
-{
-    PyObject *value;
-    int rc;
-
-    if (s == NULL) {
-        return 0;
-    }
-    value = PyUnicode_DecodeLatin1(s, (Py_ssize_t)strlen(s), NULL);
-    if (value == NULL) {
-        return -1;
-    }
-    rc = PyDict_SetItemString(environ, key, value);
-    Py_DECREF(value);
-    return rc;
-}
-
 /* "HTTP_" + the header name upper-cased with '-' as '_', in buf; 0 when
  * the name has other characters than letters, digits and '-' (httpd
  * drops those from CGI variables too: "X_Forwarded_For" must not pass
@@ -150,19 +132,36 @@ static int environ_add_headers(PyObject *environ, request_rec *r,
     return 0;
 }
 
-/* r->subprocess_env (SetEnv, SSL variables ...), under the request's own
- * variables: set first, so "SetEnv SCRIPT_NAME" cannot change the split. */
+/* r->subprocess_env (SetEnv, SSL variables ...) where the request's headers
+ * gave no variable of that name; added after the headers and before the
+ * request's own variables, which replace them: "SetEnv SCRIPT_NAME" cannot
+ * change the split, nor "SetEnv HTTP_HOST" be joined to the Host header
+ * (httpd's CGI rule, ap_add_common_vars). */
 static int environ_add_subprocess_env(PyObject *environ, request_rec *r)
 {
     const apr_array_header_t *vars = apr_table_elts(r->subprocess_env);
     const apr_table_entry_t *entry = (const apr_table_entry_t *)vars->elts;
+    PyObject *key, *value;
     int i;
 
     for (i = 0; i < vars->nelts; i++) {
-        if (entry[i].key != NULL
-            && environ_set(environ, entry[i].key, entry[i].val) < 0) {
+        if (entry[i].key == NULL || entry[i].val == NULL) {
+            continue;
+        }
+        key = PyUnicode_DecodeLatin1(entry[i].key,
+                                     (Py_ssize_t)strlen(entry[i].key), NULL);
+        if (key == NULL) {
             return -1;
         }
+        value = PyUnicode_DecodeLatin1(entry[i].val,
+                                       (Py_ssize_t)strlen(entry[i].val), NULL);
+        if (value == NULL || PyDict_SetDefault(environ, key, value) == NULL) {
+            Py_DECREF(key);
+            Py_XDECREF(value);
+            return -1;
+        }
+        Py_DECREF(key);
+        Py_DECREF(value);
     }
     return 0;
 }
@@ -307,9 +306,9 @@ static PyObject *wsgi_environ(PyObject *module, PyObject *const *args,
     if (base_uri == NULL) {
         base_uri = state->current_location ? state->current_location : "";
     }
-    rc = environ_add_subprocess_env(environ, r) < 0
-         || environ_add_headers(environ, r, pass != NULL
-                                && strcasecmp(pass, "On") == 0) < 0
+    rc = environ_add_headers(environ, r, pass != NULL
+                             && strcasecmp(pass, "On") == 0) < 0
+         || environ_add_subprocess_env(environ, r) < 0
          || environ_add_request(environ, keys, r) < 0
          || PyDict_SetItem(environ, PyTuple_GET_ITEM(keys, KEY_INPUT),
                            args[0]) < 0
@@ -399,6 +398,44 @@ static PyObject *wsgi_close_connection(PyObject *module, PyObject *req)
     Py_RETURN_NONE;
 }
 
+/* End a response whose body is partly sent and cannot be finished (the
+ * application failed): what mod_python still buffers goes out, then an
+ * error bucket HTTP_BAD_GATEWAY (what mod_proxy sends for a backend that
+ * failed mid-body) and the end of the stream.  httpd's chunk filter then
+ * leaves out the last chunk and the connection is closed, so the client
+ * sees that the body is incomplete instead of a whole 200 response.
+ * False, doing nothing, when no byte of the body reached Apache yet. */
+static PyObject *wsgi_abort(PyObject *module, PyObject *req)
+{
+    request_rec *r = wsgi_request(req, "wsgi_abort");
+    mp_request_state *state;
+    apr_bucket_brigade *bb;
+    conn_rec *c;
+
+    (void)module;
+    if (r == NULL) {
+        return NULL;
+    }
+    state = ((mp_request *)req)->state;
+    if (!state->wrote_to_apache) {
+        Py_RETURN_FALSE;        /* nothing is out: a 500 can still replace it */
+    }
+    c = r->connection;
+    c->keepalive = AP_CONN_CLOSE;
+    Py_BEGIN_ALLOW_THREADS
+    if (mp_request_write_buffered(state) >= 0) {
+        bb = apr_brigade_create(r->pool, c->bucket_alloc);
+        APR_BRIGADE_INSERT_TAIL(bb, ap_bucket_error_create(
+            HTTP_BAD_GATEWAY, NULL, r->pool, c->bucket_alloc));
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(c->bucket_alloc));
+        (void)ap_pass_brigade(r->output_filters, bb);  /* the client may
+                                                        * be gone: no matter */
+        apr_brigade_cleanup(bb);
+    }
+    Py_END_ALLOW_THREADS
+    Py_RETURN_TRUE;
+}
+
 PyMethodDef mp_wsgi_functions[] = {
     {"wsgi_environ", (PyCFunction)(void (*)(void))wsgi_environ, METH_FASTCALL,
      "wsgi_environ(req, template, keys): (mod_python.wsgi.application "
@@ -408,5 +445,8 @@ PyMethodDef mp_wsgi_functions[] = {
      "wsgi_sendfile(req, fd, offset, length): send part of an open file"},
     {"wsgi_close_connection", wsgi_close_connection, METH_O,
      "wsgi_close_connection(req): no keep-alive after this response"},
+    {"wsgi_abort", wsgi_abort, METH_O,
+     "wsgi_abort(req): end a partly sent response as incomplete "
+     "(False: nothing was sent)"},
     {NULL}
 };

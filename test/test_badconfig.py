@@ -109,6 +109,54 @@ def test_bad_argument_is_refused_naming_the_directive(prepared, name,
     assert name in output, output
 
 
+# The messages Doc/directives.rst quotes, word for word.
+DOCUMENTED_MESSAGES = [
+    ("PythonHandler", "PythonHandler needs at least one handler "
+     "(module[::object])"),
+    ("PythonHandler my-module", "PythonHandler: 'my-module' is not a "
+     "handler (expected module[::object])"),
+    ("PythonFixupHandler my-module", "PythonFixupHandler: 'my-module' is "
+     "not a handler (expected module[::object])"),
+    ("PythonHandler mod |", "PythonHandler: expected file extensions "
+     "after |"),
+    ("PythonHandler mod | py", "PythonHandler: 'py' is not a file "
+     "extension (expected .ext after |)"),
+    ("PythonHandlerModule a::b", "PythonHandlerModule: 'a::b' is not a "
+     "module name"),
+    ("PythonDebug maybe", "PythonDebug must be On or Off"),
+    ("PythonInterpreter", "PythonInterpreter takes one argument, the name "
+     "of the Python interpreter to use"),
+    ('PythonPath "sys.path + * [\'/x\']"', "PythonPath sys.path + * "
+     "['/x']: expected sys.path or a [list of strings] at \"* ['/x']\" "
+     "(character 12); a PythonPath is sys.path and lists of strings joined "
+     "by +, e.g. PythonPath \"sys.path+['/mydir']\""),
+    ('PythonPath ""', "PythonPath takes one argument, a Python expression "
+     "giving sys.path, e.g. \"sys.path+['/mydir']\""),
+    ("PythonOption a b c", "PythonOption takes 1-2 arguments, a key and "
+     "value for req.get_options()"),
+    ("PythonImport mod", "PythonImport takes two arguments, a module to "
+     "import at child start, and the interpreter"),
+    ("PythonImport a:: interp", "PythonImport: 'a::' is not a module name "
+     "(expected module or module::function)"),
+    ("PythonOutputFilter x-y NAME", "PythonOutputFilter: 'x-y' is not a "
+     "handler (expected module[::object])"),
+    ("PythonOutputFilter mod", "PythonOutputFilter takes two arguments, "),
+    ("PythonConnectionHandler x-y", "PythonConnectionHandler: 'x-y' is not "
+     "a handler (expected module[::object])"),
+]
+
+
+@pytest.mark.parametrize("line, message", DOCUMENTED_MESSAGES,
+                         ids=[line for line, _ in DOCUMENTED_MESSAGES])
+def test_refusal_message_is_the_one_the_manual_quotes(prepared, line,
+                                                      message):
+    returncode, output = prepared.config_test(
+        in_context(line.split()[0], line))
+    assert returncode != 0
+    assert "AH00526: Syntax error on line" in output, output
+    assert message in output, output
+
+
 @pytest.mark.parametrize("expression", ['"sys.path+["', '"sys.path +"',
                                         "\"['/a' '/b'\""])
 def test_python_path_that_is_not_an_expression_is_refused(prepared,

@@ -9,12 +9,19 @@ SERVER_ONLY = [
     "PythonTransHandler myhandler",
     "PythonImport mymodule main_interpreter",
     "PythonOptimize On",
+    "PythonOutputFilter myfilter MYOUT",
+    "PythonInputFilter myfilter MYIN",
+    "PythonConnectionHandler myconnection",
 ]
 
 SECTIONS = [
     "<Directory {htdocs}>\n    %s\n</Directory>",
     "<Location /somewhere>\n    %s\n</Location>",
+    "<Files page.py>\n    %s\n</Files>",
+    "<DirectoryMatch \"^/x\">\n    %s\n</DirectoryMatch>",
 ]
+VIRTUAL_HOST = "<VirtualHost *:{port}>\n    ServerName v.test\n    %s\n" \
+               "</VirtualHost>"
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +39,27 @@ def test_server_only_directive_accepted_at_server_level(server, directive):
     assert returncode == 0, output
 
 
-@pytest.mark.parametrize("directive", SERVER_ONLY[:2],
-                         ids=[d.split()[0] for d in SERVER_ONLY[:2]])
-def test_phase_directive_accepted_in_virtual_host(server, directive):
-    body = "<VirtualHost *:{port}>\n    ServerName v.test\n    %s\n" \
-           "</VirtualHost>" % directive
-    returncode, output = server.config_test(body)
+IN_VIRTUAL_HOST = [d for d in SERVER_ONLY if not d.startswith("PythonOptim")]
+
+
+@pytest.mark.parametrize("directive", IN_VIRTUAL_HOST,
+                         ids=[d.split()[0] for d in IN_VIRTUAL_HOST])
+def test_directive_accepted_in_virtual_host(server, directive):
+    returncode, output = server.config_test(VIRTUAL_HOST % directive)
     assert returncode == 0, output
 
 
-@pytest.mark.parametrize("section", SECTIONS, ids=["Directory", "Location"])
+def test_python_optimize_refused_in_virtual_host(server):
+    """It applies to the whole process (Doc/directives.rst)."""
+    returncode, output = server.config_test(VIRTUAL_HOST
+                                            % "PythonOptimize On")
+    assert returncode != 0
+    assert "PythonOptimize cannot occur within <VirtualHost> section" \
+        in output, output
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=["Directory", "Location",
+                                              "Files", "DirectoryMatch"])
 @pytest.mark.parametrize("directive", SERVER_ONLY,
                          ids=[d.split()[0] for d in SERVER_ONLY])
 def test_server_only_directive_refused_in_section(server, directive, section):
@@ -49,7 +67,8 @@ def test_server_only_directive_refused_in_section(server, directive, section):
     name = directive.split()[0]
     assert returncode != 0, "apache2 -t accepted %s in %s" % (
         name, section.split(None, 1)[0])
-    assert name in output, output
+    kind = section.split(None, 1)[0].lstrip("<")
+    assert "%s not allowed in <%s> context" % (name, kind) in output, output
 
 
 BAD_ARGUMENTS = [

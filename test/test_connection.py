@@ -132,3 +132,50 @@ def test_a_declining_connection_handler_hands_over_to_http(echo_server):
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
     assert reply.endswith(b"served by HTTP\n")
+
+
+def read_all(port, request):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    return reply
+
+
+def test_virtual_hosts_inherit_the_main_servers_connection_handler(mpm):
+    """Doc/directives.rst: one at server level takes over every virtual
+    host that does not set its own (the harness's default host too)."""
+    inheriting, own = free_port(), free_port()
+    config = """
+Listen 127.0.0.1:%d
+Listen 127.0.0.1:%d
+PythonConnectionHandler banner
+<VirtualHost 127.0.0.1:%d>
+    ServerName inheriting.test
+</VirtualHost>
+<VirtualHost 127.0.0.1:%d>
+    ServerName own.test
+    DocumentRoot {htdocs}/connection/declined-docs
+    PythonConnectionHandler declining
+</VirtualHost>
+""" % (inheriting, own, inheriting, own)
+    server = Httpd(mpm, config, extra_pythonpath=["connection"])
+    request = (b"GET /page.txt HTTP/1.1\r\nHost: x\r\n"
+               b"Connection: close\r\n\r\n")
+    try:
+        server.start()
+        for port in (server.port, inheriting):
+            assert read_all(port, request).endswith(
+                b"banner connection handler\n"), port
+        reply = read_all(own, request)
+        assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+        assert reply.endswith(b"served by HTTP\n")
+    finally:
+        server.stop()
+        crashes = server.crash_lines()
+        server.cleanup()
+        assert crashes == []

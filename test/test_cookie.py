@@ -121,6 +121,42 @@ def test_bad_attributes_are_refused_with_500(httpd):
         assert "X-Injected" not in response.headers
 
 
+def test_names_that_are_not_tokens_are_refused(httpd):
+    """A name that is not an RFC 6265 token could smuggle a second cookie
+    or an attribute: CookieError (a 500), nothing sent."""
+    for name in ("a b", "a=b", "a;b", "a,b", "a\tb", "caf\u00e9",
+                 "a\r\nX-Injected: 1"):
+        response = get(httpd, "make", name=name)
+        assert response.status_code == 500, name
+        assert "Set-Cookie" not in response.headers
+        assert "X-Injected" not in response.headers
+    # and a control character in an attribute other than path
+    response = get(httpd, "make", attributes=json.dumps(
+        {"domain": "example.org\r\nX-Injected: 1"}))
+    assert response.status_code == 500
+    assert "Set-Cookie" not in response.headers
+
+
+def test_unsign_and_unmarshal_by_hand(httpd):
+    """cookie.unsign(secret) / cookie.unmarshal(secret) on a plain Cookie
+    read without a secret: the value when the signature checks, else
+    CookieError."""
+    signed = get(httpd, "signed_make", name="user",
+                 value="alice").headers["Set-Cookie"]
+    assert get(httpd, "by_hand", cookies=signed).json() == {
+        "user": ["unsigned", "alice"]}
+    assert get(httpd, "by_hand", cookies=signed.replace(
+        "alice", "mallory")).json() == {"user": ["CookieError"]}
+    marshalled = get(httpd, "marshal_make", value=json.dumps(
+        [1, "two"])).headers["Set-Cookie"]
+    assert get(httpd, "by_hand", cookies=marshalled).json() == {
+        "m": ["unmarshalled", "[1, 'two']"]}
+    tampered = marshalled[:-4] + ("AAAA" if marshalled[-4:] != "AAAA"
+                                  else "BBBB")
+    assert get(httpd, "by_hand", cookies=tampered).json() == {
+        "m": ["CookieError"]}
+
+
 def test_signed_cookie_round_trip_uses_hmac_sha256(httpd):
     made = get(httpd, "signed_make", name="user", value="alice")
     header = made.headers["Set-Cookie"]

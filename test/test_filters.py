@@ -23,6 +23,7 @@ PythonOutputFilter filtertools::marker MARKER
 PythonOutputFilter filtertools::describe DESCRIBE
 PythonOutputFilter filtertools::upper_once UPPERONCE
 PythonInputFilter filtertools::upper_first_read UPPERONCEIN
+PythonOutputFilter filtertools::marker RELABELED
 <VirtualHost *:{port}>
     ServerName filters.test
     DocumentRoot {htdocs}/filters
@@ -35,6 +36,12 @@ PythonInputFilter filtertools::upper_first_read UPPERONCEIN
         SetHandler mod_python
         PythonHandler filtertools::small_writes
         SetOutputFilter CAPITALIZE
+    </Location>
+    PythonOutputFilter capitalize relabeled
+    <Location /relabeled>
+        SetHandler mod_python
+        PythonHandler filtertools::small_writes
+        SetOutputFilter Relabeled
     </Location>
     <Directory {htdocs}/filters/marked>
         SetOutputFilter MARKER
@@ -183,6 +190,15 @@ def test_capitalize_static_file(httpd):
 
 def test_capitalize_python_handler_output_of_1000_writes(httpd):
     response = httpd.get("/py", host=HOST)
+    assert response.status_code == 200
+    assert response.text == SMALL_WRITES.upper()
+
+
+def test_a_filter_name_registered_again_is_replaced(httpd):
+    """Doc/directives.rst: filter names are case-insensitive and global;
+    the registration read last (here in a virtual host, over the server
+    level's marker) is the one that runs."""
+    response = httpd.get("/relabeled", host=HOST)
     assert response.status_code == 200
     assert response.text == SMALL_WRITES.upper()
 

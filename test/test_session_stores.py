@@ -32,6 +32,26 @@ CONFIG = """
         PythonOption mod_python.session.session_type PgSession
         PythonOption mod_python.session.pg_dsn "host=127.0.0.1 port=PG_PORT user=postgres dbname=postgres"
     </Location>
+    <Location /redisprefix/>
+        PythonOption mod_python.session.session_type RedisSession
+        PythonOption mod_python.session.redis_url redis://127.0.0.1:REDIS_PORT/0
+        PythonOption mod_python.session.redis_prefix otherapp:
+    </Location>
+    <Location /redislockwait/>
+        PythonOption mod_python.session.session_type RedisSession
+        PythonOption mod_python.session.redis_url redis://127.0.0.1:REDIS_PORT/0
+        PythonOption mod_python.session.lock_wait 1
+    </Location>
+    <Location /pglockwait/>
+        PythonOption mod_python.session.session_type PgSession
+        PythonOption mod_python.session.pg_dsn "host=127.0.0.1 port=PG_PORT user=postgres dbname=postgres"
+        PythonOption mod_python.session.lock_wait 1
+    </Location>
+    <Location /pgtable/>
+        PythonOption mod_python.session.session_type PgSession
+        PythonOption mod_python.session.pg_dsn "host=127.0.0.1 port=PG_PORT user=postgres dbname=postgres"
+        PythonOption mod_python.session.pg_table "x;drop_table_mod_python_sessions"
+    </Location>
 </VirtualHost>
 """.replace("REDIS_PORT", str(REDIS_PORT)).replace("PG_PORT", str(PG_PORT))
 
@@ -128,6 +148,44 @@ def test_foreign_ids_never_reach_the_store(httpd, servers, store):
     else:
         assert servers["pg"].psql("SELECT count(*) FROM mod_python_sessions "
                                   "WHERE sid !~ '^[0-9a-f]{32}$'") == "0"
+
+
+def test_redis_prefix_option(httpd, servers):
+    sid = get(httpd, "/redisprefix/set", key="k", value="v").json()["id"]
+    assert servers["redis"].cli("EXISTS", "otherapp:" + sid) == "1"
+    assert servers["redis"].cli("EXISTS", "mpsession:" + sid) == "0"
+
+
+@pytest.mark.parametrize("store", ["redislockwait", "pglockwait"])
+def test_lock_wait_ends_in_a_503(httpd, servers, store):
+    """A session lock not free within lock_wait seconds: 503 and MP08001,
+    not a request that hangs behind a slow one."""
+    sid = get(httpd, "/%s/set" % store, key="k", value="v").json()["id"]
+    offset = httpd.error_log_size()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        holder = pool.submit(get, httpd, "/%s/counter" % store,
+                             cookies="pysid=" + sid, ms=3000)
+        time.sleep(0.5)
+        started = time.monotonic()
+        waiting = get(httpd, "/%s/info" % store, cookies="pysid=" + sid)
+        waited = time.monotonic() - started
+        assert holder.result().status_code == 200
+    assert waiting.status_code == 503
+    assert waited < 2.5
+    httpd.assert_log("MP08001", since=offset)
+
+
+def test_pg_table_name_is_checked_before_any_sql(httpd, servers):
+    """The table name cannot be a bound parameter: one that is not a plain
+    lower-case identifier is a 500 naming the option, and nothing runs."""
+    get(httpd, "/pg/counter")
+    offset = httpd.error_log_size()
+    response = get(httpd, "/pgtable/counter")
+    assert response.status_code == 500
+    assert "mod_python.session.pg_table" in httpd.wait_for_log(
+        "pg_table", since=offset)
+    assert servers["pg"].psql("SELECT count(*) FROM pg_tables WHERE "
+                              "tablename = 'mod_python_sessions'") == "1"
 
 
 @pytest.mark.parametrize("store", STORES)

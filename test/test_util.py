@@ -25,6 +25,9 @@ CONFIG = """
     <Location /max5>
         PythonOption mod_python.util.max_fields 5
     </Location>
+    <Location /callbacks_max5>
+        PythonOption mod_python.util.max_fields 5
+    </Location>
     <Location /max2000>
         PythonOption mod_python.util.max_fields 2000
     </Location>
@@ -90,7 +93,8 @@ def multipart(parts, boundary=BOUNDARY, close=True):
     for headers, content in parts:
         body += b"--" + boundary.encode() + b"\r\n"
         for name, value in headers.items():
-            body += ("%s: %s\r\n" % (name, value)).encode("utf-8")
+            body += ("%s: %s\r\n" % (name, value)).encode(
+                "utf-8", "surrogateescape")
         body += b"\r\n" + content + b"\r\n"
     if close:
         body += b"--" + boundary.encode() + b"--\r\n"
@@ -388,6 +392,23 @@ def test_multipart_part_charset_and_rfc5987_filename(httpd):
     assert got[1]["filename"] == "€.txt"
 
 
+def test_multipart_bytes_that_are_not_utf8_are_surrogateescaped(httpd):
+    """In names, values and file names of a UTF-8 form: kept, escaped,
+    never a 400 or a 500 (Doc/util.rst)."""
+    body = multipart([
+        ({"Content-Disposition": 'form-data; name="n\xe9"'.encode(
+            "latin-1").decode("utf-8", "surrogateescape")}, b"v\xff\xfe"),
+        ({"Content-Disposition": 'form-data; name="f"; filename="\xe9.txt"'
+          .encode("latin-1").decode("utf-8", "surrogateescape")}, b"x"),
+    ])
+    status, _, data, _ = raw_post(httpd, "/fields", body, MULTIPART)
+    assert status == 200, data
+    got = fields(data)
+    assert got[0]["name"] == "n\udce9"
+    assert got[0]["value"] == "v\udcff\udcfe"
+    assert got[1]["filename"] == "\udce9.txt"
+
+
 def test_multipart_quoted_boundary_and_preamble(httpd):
     body = b"preamble text\r\n" + multipart([(form_data("a"), b"1")],
                                             boundary="q b") + b"epilogue"
@@ -624,6 +645,18 @@ def test_get_with_too_many_query_fields_is_413(httpd):
     assert response.status_code == 413
     assert httpd.get("/count?" + query(1000),
                      host=HOST).json()["fields"] == 1000
+
+
+def test_the_part_over_the_limit_is_never_read(httpd):
+    """The part over the limit is counted when its headers are read: no
+    file is made for it (file_callback is not called)."""
+    body = multipart([({"Content-Disposition": 'form-data; name="f%d"; '
+                        'filename="file%d"' % (i, i)}, b"data")
+                      for i in range(7)])
+    status, _, data, _ = raw_post(httpd, "/callbacks_max5", body, MULTIPART)
+    assert status == 200, data
+    assert json.loads(data) == {"error": 413, "called": [
+        "file0", "file1", "file2", "file3", "file4"]}
 
 
 def test_blank_fields_that_are_dropped_do_not_count(httpd):

@@ -39,6 +39,25 @@ CONFIG = """
         PythonHandler mod_python.wsgi
         PythonOption mod_python.wsgi.application apps
     </Location>
+    <Location /authapp/>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application apps
+        PythonOption mod_python.wsgi.pass_authorization On
+        AuthType Basic
+        AuthName wsgi
+        PythonAuthenHandler apps::authen
+        Require valid-user
+        SetEnv REQUEST_METHOD PUT
+        SetEnv SCRIPT_NAME /spoofed
+        SetEnv PATH_INFO /spoofed
+        SetEnv QUERY_STRING spoofed=1
+        SetEnv REMOTE_ADDR 192.0.2.66
+        SetEnv REMOTE_USER mallory
+        SetEnv AUTH_TYPE Spoofed
+        SetEnv SERVER_NAME spoofed.test
+        SetEnv HTTP_HOST spoofed.test
+    </Location>
     <Location /raw>
         SetHandler mod_python
         PythonHandler mod_python.wsgi
@@ -60,6 +79,15 @@ CONFIG = """
         SetHandler mod_python
         PythonHandler mod_python.wsgi
         PythonOption mod_python.wsgi.application apps::no_such_callable
+    </Location>
+    <Location /nooption>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+    </Location>
+    <Location /nomodule>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application no_such_wsgi_module
     </Location>
     <Location /reload>
         SetHandler mod_python
@@ -171,6 +199,23 @@ def test_environ_post_headers_and_authorization(httpd, clean_log):
     assert "HTTP_CONTENT_TYPE" not in env and "HTTP_CONTENT_LENGTH" not in env
     # like mod_wsgi without WSGIPassAuthorization: credentials stay out
     assert "HTTP_AUTHORIZATION" not in env
+
+
+def test_pass_authorization_user_and_setenv_cannot_replace_cgi(httpd,
+                                                               clean_log):
+    """pass_authorization On passes the header; REMOTE_USER and AUTH_TYPE
+    are those Apache checked; SetEnv (and other modules' subprocess_env)
+    cannot replace a CGI variable."""
+    assert get(httpd, "/authapp/env").status_code == 401
+    response = get(httpd, "/authapp/env?a=1", auth=("user", "secret"))
+    assert response.status_code == 200, response.text
+    env = response.json()
+    assert env["HTTP_AUTHORIZATION"] == "Basic dXNlcjpzZWNyZXQ="
+    assert (env["REMOTE_USER"], env["AUTH_TYPE"]) == ("user", "Basic")
+    assert (env["REQUEST_METHOD"], env["SCRIPT_NAME"], env["PATH_INFO"],
+            env["QUERY_STRING"], env["REMOTE_ADDR"], env["SERVER_NAME"],
+            env["HTTP_HOST"]) == ("GET", "/authapp", "/env", "a=1",
+                                  "127.0.0.1", HOST, HOST)
 
 
 def test_environ_header_with_underscore_is_dropped(httpd, clean_log):
@@ -389,11 +434,53 @@ def test_bad_response_is_a_500_with_reason(httpd, which):
     assert "MP0700" in log
 
 
-def test_missing_callable_is_a_500(httpd):
+def test_str_body_block_is_sent_as_utf8(httpd):
+    response = raw_request(httpd.port, "GET", "/raw/str", HOST)
+    assert response.status == 200
+    assert response.body == "caf\u00e9 ".encode() + b"and bytes"
+
+
+@pytest.mark.parametrize("which", ["late-error", "late-notbytes",
+                                   "late-excinfo"])
+def test_failure_after_the_first_block_closes_the_connection(httpd, which):
+    """Once part of the body is out, the status cannot change: the
+    connection is closed without the end of the chunked body, so the
+    client knows the response is incomplete (Doc/wsgi.rst)."""
     offset = httpd.error_log_size()
-    response = get(httpd, "/noapp/")
+    with socket.create_connection(("127.0.0.1", httpd.port),
+                                  timeout=20) as sock:
+        sock.sendall(b"GET /raw/%s HTTP/1.1\r\nHost: wsgi.test\r\n\r\n"
+                     % which.encode())
+        started = time.monotonic()
+        data = b""
+        while True:
+            part = sock.recv(65536)
+            if not part:
+                break
+            data += part
+    assert time.monotonic() - started < 3        # not KeepAliveTimeout
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK"), data
+    assert b"first block;" in body
+    assert b"not sent" not in body
+    assert not body.endswith(b"0\r\n\r\n"), data
+    assert "late failure marker" in httpd.error_log_since(offset) \
+        or which == "late-notbytes"
+    if which == "late-notbytes":
+        httpd.assert_log("MP07009", since=offset)
+
+
+@pytest.mark.parametrize("path, logged", [
+    ("/noapp/", "MP07001"), ("/nooption/", "MP07001"),
+    ("/nomodule/", "No module named 'no_such_wsgi_module'")])
+def test_missing_application_is_a_500(httpd, path, logged):
+    """Never a decline that would let Apache serve the file the URL names
+    (3.5 did): a missing callable or option (MP07001), a module that
+    cannot be imported (its ImportError)."""
+    offset = httpd.error_log_size()
+    response = get(httpd, path)
     assert response.status_code == 500
-    httpd.assert_log("MP07001", since=offset)
+    httpd.assert_log(logged, since=offset)
 
 
 # ------------------------------------------------ interpreters, reloading

@@ -33,6 +33,7 @@ import pickle
 import random
 import re
 import secrets
+import stat
 import tempfile
 import threading
 import time
@@ -65,6 +66,33 @@ def _store_unavailable(req, store, error):
     _log(req, 8001, "session store %s unavailable: %s: %s"
          % (store, type(error).__name__, error))
     raise apache.SERVER_RETURN(apache.HTTP_SERVICE_UNAVAILABLE)
+
+
+def _foreign(path):
+    """The os.lstat() of *path* when it exists and is not private to Apache's
+    user (its own, not a symbolic link, nobody else may write to it), else
+    None. The default store is in the temp directory, where another local
+    user could make it first and then rewrite the pickles it holds: code that
+    Apache would run."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if status.st_uid == os.geteuid() and not stat.S_ISLNK(status.st_mode) \
+            and not status.st_mode & 0o022:
+        return None
+    return status
+
+
+def _refuse_foreign(req, path):
+    """Stop the request (500, MP08004) when *path* is _foreign()."""
+    status = _foreign(path)
+    if status is None:
+        return
+    _log(req, 8004, "session store %s is not private to Apache's user "
+         "(owner uid %d, mode %s): refused"
+         % (path, status.st_uid, oct(stat.S_IMODE(status.st_mode))))
+    raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
 
 
 def new_sid():
@@ -343,10 +371,15 @@ class DbmSession(BaseSession):
         BaseSession.__init__(self, req, sid=sid, secret=secret,
                              timeout=timeout, lock=lock)
 
+    # the names the dbm modules of the standard library give their files
+    _SUFFIXES = ("", ".db", ".dat", ".dir", ".pag", ".bak")
+
     def _with_dbm(self, action):
+        for suffix in self._SUFFIXES:
+            _refuse_foreign(self._req, self._dbmfile + suffix)
         _apache._global_lock(self._req.server, None, 0)
         try:
-            database = self._dbmtype.open(self._dbmfile, "c")
+            database = self._dbmtype.open(self._dbmfile, "c", 0o600)
             try:
                 return action(database)
             finally:
@@ -420,6 +453,7 @@ class FileSession(BaseSession):
         return os.path.join(self._sessdir, sid[:2], sid)
 
     def do_load(self):
+        _refuse_foreign(self._req, os.path.dirname(self._path(self._sid)))
         try:
             with open(self._path(self._sid), "rb") as stored:
                 return pickle.load(stored)
@@ -429,8 +463,11 @@ class FileSession(BaseSession):
     def do_save(self, record):
         path = self._path(self._sid)
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        _refuse_foreign(self._req, os.path.dirname(path))
         temporary = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
-        with open(temporary, "wb") as stored:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                             | os.O_NOFOLLOW, 0o600)
+        with open(descriptor, "wb") as stored:
             pickle.dump(record, stored)
         os.replace(temporary, path)
 
@@ -441,13 +478,23 @@ class FileSession(BaseSession):
             pass
 
     def do_cleanup(self):
+        # only <directory>/<first 2 digits>/<id> files, in directories that
+        # are ours: anything else in the (temp) directory is not unpickled
         started = time.time()
-        for top, _, names in os.walk(self._sessdir):
-            for name in names:
+        try:
+            prefixes = os.listdir(self._sessdir)
+        except OSError:
+            return
+        for prefix in prefixes:
+            directory = os.path.join(self._sessdir, prefix)
+            if len(prefix) != 2 or not valid_sid(prefix * 16) \
+                    or not os.path.isdir(directory) or _foreign(directory):
+                continue
+            for name in os.listdir(directory):
                 if time.time() - started > self._cleanup_time_limit:
                     return
-                if valid_sid(name):
-                    self._cleanup_file(os.path.join(top, name), started)
+                if valid_sid(name) and name.startswith(prefix):
+                    self._cleanup_file(os.path.join(directory, name), started)
 
     def _cleanup_file(self, path, now):
         try:

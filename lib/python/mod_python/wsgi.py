@@ -383,8 +383,18 @@ def handler(req):
     except _ClientGone as exc:
         req.log_error("mod_python.wsgi: MP07006: client went away during "
                       "the response (%s)" % (exc,), apache.APLOG_INFO)
+    except Exception:
+        # part of the body is out: end it so that the client sees it is
+        # incomplete (no error page glued to it); else a 500 (with
+        # PythonDebug, the traceback)
+        if not (response.sent and _apache.wsgi_abort(req)):
+            raise
+        apache._log_exception(req, "exception in the WSGI application after "
+                              "part of its body was sent: response cut off",
+                              source="mod_python.wsgi")
+        return apache.DONE
     except BaseException:
-        if response.sent:           # part of the body is out: end it
+        if response.sent:
             _apache.wsgi_close_connection(req)
         raise
     finally:

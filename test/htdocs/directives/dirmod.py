@@ -29,13 +29,25 @@ def optimize(req):
     return sys.flags.optimize
 
 
+def syspath(req):
+    return sys.path
+
+
+def drop_extra(req):
+    """Remove what PythonPath added: the directive must not put it back."""
+    sys.path[:] = [entry for entry in sys.path
+                   if not entry.startswith("/mp-test-")]
+    return sys.path
+
+
 def hello(req):
     return "hello"
 
 
 ACTIONS = {"options": options, "option_lookup": option_lookup,
            "config": config, "import_extra": import_extra,
-           "optimize": optimize, "hello": hello}
+           "optimize": optimize, "hello": hello, "syspath": syspath,
+           "drop_extra": drop_extra}
 
 
 def handler(req):

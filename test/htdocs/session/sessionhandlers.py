@@ -86,6 +86,24 @@ def page_marshal_read(req, args):
             for name, c in cookies.items()}
 
 
+def page_by_hand(req, args):
+    """Cookies read as plain ones, checked with unsign() / unmarshal()."""
+    results = {}
+    for name, plain in Cookie.get_cookies(req).items():
+        try:
+            if name == "m":
+                cookie = Cookie.MarshalCookie(name, plain.value)
+                cookie.unmarshal("s3cret")
+                results[name] = ["unmarshalled", repr(cookie.value)]
+            else:
+                cookie = Cookie.SignedCookie(name, plain.value)
+                cookie.unsign("s3cret")
+                results[name] = ["unsigned", cookie.value]
+        except Cookie.CookieError:
+            results[name] = ["CookieError"]
+    return results
+
+
 def page_marshal_echo(req, args):
     """3.5's Cookie_MarshalCookie page."""
     cookies = Cookie.get_cookies(req, Cookie.MarshalCookie, secret="secret")
@@ -191,6 +209,15 @@ def page_counter(req, args):
             "node": req.get_options().get("node")}
 
 
+def page_unlock_early(req, args):
+    """Load the session, unlock() it, then work for `ms` milliseconds."""
+    session = _session(req, args)
+    session.unlock()
+    started = time.time()
+    time.sleep(int(args.get("ms", 600)) / 1000)
+    return {"start": started, "end": time.time()}
+
+
 def page_info(req, args):
     session = _session(req, args)
     if "save" in args:
@@ -199,6 +226,15 @@ def page_info(req, args):
             "type": type(session).__name__, "timeout": session.timeout(),
             "created": session.created(),
             "accessed": session.last_accessed(), "data": dict(session)}
+
+
+def page_forced(req, args):
+    """Session(req, sid=...): the id must be one of ours."""
+    try:
+        session = Session.Session(req, sid=args["sid"])
+    except ValueError as error:
+        return {"error": str(error)}
+    return {"id": session.id(), "new": session.is_new()}
 
 
 def page_set(req, args):

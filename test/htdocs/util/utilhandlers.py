@@ -242,6 +242,21 @@ def do_count(req):
                            "names": len(form.keys())})
 
 
+def do_callbacks_max5(req):
+    """Which parts reached file_callback before the limit (5) stopped the
+    parse."""
+    called = []
+
+    def file_callback(filename):
+        called.append(filename)
+        return io.BytesIO()
+    try:
+        util.FieldStorage(req, file_callback=file_callback)
+    except util.FormError as error:
+        return send_json(req, {"error": error.status, "called": called})
+    return send_json(req, {"error": None, "called": called})
+
+
 # each under its own PythonOption mod_python.util.max_fields (CONFIG)
 do_max5 = do_max2000 = do_unlimited = do_count
 do_fields_unlimited = do_fields

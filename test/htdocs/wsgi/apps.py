@@ -15,6 +15,8 @@ import time
 from urllib.parse import parse_qs
 from wsgiref.validate import validator
 
+from mod_python import apache
+
 
 def _reply(start_response, body, status="200 OK", content_type="text/plain",
            extra=()):
@@ -57,6 +59,14 @@ def env(environ, start_response):
     data["path_info_utf8"] = environ["PATH_INFO"].encode("latin-1").decode(
         "utf-8", "replace")
     return _json(start_response, data)
+
+
+def authen(req):
+    """PythonAuthenHandler of test_wsgi's /authapp/: user:secret only."""
+    password = req.get_basic_auth_pw()
+    if req.user == "user" and password == "secret":
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
 
 
 def echo(environ, start_response):
@@ -238,6 +248,21 @@ def raw_file(environ, start_response):
                                                      wrapper.filelike))
 
 
+def _late_failure(which, start_response):
+    """A streamed body that goes wrong after its first block was sent."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"first block;"
+    if which == "late-error":
+        raise RuntimeError("late failure marker")
+    if which == "late-notbytes":
+        yield 42
+    try:
+        raise ValueError("late failure marker")
+    except ValueError:
+        start_response("500 Oops", [], sys.exc_info())
+    yield b"not sent"
+
+
 def raw(environ, start_response):
     which = environ["PATH_INFO"].strip("/")
     if which == "file":
@@ -255,6 +280,11 @@ def raw(environ, start_response):
     if which == "notbytes":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"fine", 42]
+    if which == "str":          # 3.5 accepted str blocks: sent as UTF-8
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return ["caf\u00e9 ", b"and bytes"]
+    if which in ("late-error", "late-notbytes", "late-excinfo"):
+        return _late_failure(which, start_response)
     if which == "badstatus":
         start_response("OK", [])
         return [b""]
