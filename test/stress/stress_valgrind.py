@@ -7,9 +7,10 @@ traffic through it.
 One process (httpd -X, prefork), PYTHONMALLOC=malloc so valgrind sees
 Python's allocations, the reliability, fuzz and security configurations,
 then: --requests requests of every reliability scenario, the whole
-hostile-input corpus, and the stale-object sweep of test_security (a
+hostile-input corpus, the stale-object sweep of test_security (a
 request, its tables, its connection and a filter used after their
-time).  After `-k stop` the report is filtered to the errors and the
+time), and WSGI requests through every path of src/wsgi.c (environ,
+input, file_wrapper, bad responses, failures after part of the body).  After `-k stop` the report is filtered to the errors and the
 definitely-lost blocks with one of the first ten frames in mod_python.so.  Passes when there
 are none (errors and leaks elsewhere, in httpd, APR or CPython, are
 counted but not judged; so are "possibly lost" blocks: the interpreters
@@ -46,6 +47,56 @@ def security_config():
     sys.path.insert(0, str(common.TEST_DIR))
     import test_security
     return test_security.CONFIG
+
+
+def wsgi_config():
+    sys.path.insert(0, str(common.TEST_DIR))
+    import test_wsgi
+    return test_wsgi.CONFIG
+
+
+def wsgi_cases():
+    """(name, bytes) of requests through src/wsgi.c's paths: the environ
+    (headers, SetEnv, credentials), wsgi.input in its three modes and
+    chunked, file_wrapper (sendfile), Content-Length kept to, close(),
+    bad responses, and failures after part of the body was sent."""
+    def get(target, headers=()):
+        return make_corpus.request(target=target, headers=list(headers),
+                                   host=b"wsgi.test")
+
+    lines = b"".join(b"line %d %s\n" % (n, b"x" * (n % 50))
+                     for n in range(400))
+    cases = [
+        ("env", get(b"/app/env?a=1&b=%20x", [b"X-Odd_Name: 1",
+                                             b"Cookie: c=1",
+                                             b"X-Bytes: \xff\xfe"])),
+        ("env-auth", get(b"/authapp/env",
+                         [b"Authorization: Basic dXNlcjpzZWNyZXQ="])),
+        ("env-utf8-path", get(b"/app/caf%C3%A9/x")),
+        ("based", get(b"/based/deeper/x/y")),
+        ("file", get(b"/app/file?offset=10")),
+        ("length-short", get(b"/app/length?cl=4")),
+        ("length-long", get(b"/app/length?cl=15")),
+        ("stream", get(b"/app/stream")),
+        ("write", get(b"/app/write")),
+        ("closing", get(b"/app/closing?id=vg")),
+        ("error", get(b"/app/error")),
+        ("excinfo", get(b"/app/excinfo")),
+        ("noapp", get(b"/noapp/x")),
+        ("chunked", make_corpus.request(
+            b"POST", b"/app/echo?mode=read",
+            [b"Transfer-Encoding: chunked"], b"%x\r\n%s\r\n0\r\n\r\n"
+            % (len(lines), lines), host=b"wsgi.test",
+            content_length=False)),
+    ]
+    for mode in (b"read", b"readline", b"iter"):
+        cases.append(("echo-" + mode.decode(), make_corpus.request(
+            b"POST", b"/app/echo?mode=" + mode, body=lines,
+            host=b"wsgi.test")))
+    for which in (b"crlf", b"nul", b"not-latin1", b"twice", b"late-error",
+                  b"late-notbytes", b"late-excinfo"):
+        cases.append(("raw-" + which.decode(), get(b"/raw/" + which)))
+    return cases
 
 
 def parse_report(text):
@@ -114,6 +165,13 @@ def drive(server, requests):
         replay.replay_case(server.port, path, make_corpus.request(
             target=path.encode(), host=b"sec.test",
             headers=[b"Connection: close"]), timeout=120)
+    wsgi = [replay.replay_case(server.port, "wsgi-" + name, data,
+                               timeout=120)
+            for _ in range(max(1, requests // 10))
+            for name, data in wsgi_cases()]
+    common.log("wsgi: %d requests, %d not acceptable" % (
+        len(wsgi), sum(1 for outcome in wsgi if not outcome.acceptable)))
+    bad += [outcome for outcome in wsgi if not outcome.acceptable]
     return total, bad
 
 
@@ -126,7 +184,7 @@ def main(argv=None):
         common.log("valgrind is not installed (apt-get install valgrind)")
         return common.report("valgrind", False, {"error": "no valgrind"})
 
-    body = loadlib.CONFIG + security_config()
+    body = loadlib.CONFIG + security_config() + wsgi_config()
     server = Httpd("prefork", body, name="mp-stress-valgrind")
     log_pattern = str(server.var / "valgrind.%p.log")
     env = server.environment()
