@@ -54,6 +54,9 @@ CONFIG = """
         SetHandler mod_python
         PythonHandlerModule hmodmod
     </Directory>
+    <Directory {htdocs}/handlermodule/replaced>
+        PythonHandlerModule onlyhandler
+    </Directory>
 </VirtualHost>
 """
 
@@ -130,6 +133,17 @@ def test_handler_module_runs_the_functions_it_has(httpd, trace_id):
     assert written == "PythonLogHandler\n"
     assert "hmodmod" not in httpd.error_log_since(offset), \
         "missing handler functions were not skipped silently"
+
+
+def test_handler_module_replaces_the_lists_of_outer_sections(httpd):
+    """Doc/directives.rst: PythonHandlerModule replaces, for the merging of
+    sections, the handler list of every phase: below a section with
+    hmodmod (header parser, fixup, content and log handlers), one with a
+    module that has only handler() runs that alone, not hmodmod's
+    header-parser and fixup handlers before it."""
+    response = httpd.get("/replaced/page", host="handlermodule.test")
+    assert response.status_code == 200, response.text
+    assert response.text == "|onlyhandler"
 
 
 # ------------------------------------------------------------- .htaccess
