@@ -122,6 +122,20 @@ def test_page_is_html(httpd):
                              "</html>\n")
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "OPTIONS", "PROPFIND"])
+def test_a_page_runs_for_every_method_and_can_refuse_them(httpd, method):
+    """Doc/psp.rst: pages run whatever the method (hello.psp answers a
+    PUT), and a page that refuses other methods gets its 405 with Allow."""
+    response = httpd.request(method, "/hello.psp", HOST)
+    assert response.status_code == 200
+    assert "Hello world" in response.text
+    response = httpd.request(method, "/method.psp", HOST)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) \
+        >= {"GET", "POST", "HEAD"}
+    assert get(httpd, "/method.psp").text.strip() == "method GET"
+
+
 def test_code_suite_and_expression(httpd):
     # mod_python 3.5's test_psphandler page
     assert ok(httpd, "/suite.psp").endswith("test ok\n")
