@@ -120,16 +120,9 @@ def test_http_still_served_on_the_main_port(echo_server):
 def test_a_declining_connection_handler_hands_over_to_http(echo_server):
     """DECLINED gives the connection back to Apache, which speaks HTTP on
     it (the handler's status is returned, as in 3.5)."""
-    with socket.create_connection(("127.0.0.1", echo_server.declining_port),
-                                  timeout=10) as sock:
-        sock.sendall(b"GET /page.txt HTTP/1.1\r\nHost: declining.test\r\n"
+    reply = read_all(echo_server.declining_port,
+                     b"GET /page.txt HTTP/1.1\r\nHost: declining.test\r\n"
                      b"Connection: close\r\n\r\n")
-        reply = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
     assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
     assert reply.endswith(b"served by HTTP\n")
 
