@@ -139,6 +139,16 @@ def post(httpd, path, **kwargs):
     return httpd.post(path, host=HOST, **kwargs)
 
 
+def read_to_close(sock):
+    """Everything the server sends on sock until it closes it."""
+    data = b""
+    while True:
+        part = sock.recv(65536)
+        if not part:
+            return data
+        data += part
+
+
 # ------------------------------------------------ mod_python 3.5's tests
 
 def test_35_wsgihandler(httpd):
@@ -285,12 +295,7 @@ def test_input_is_streamed_not_buffered(httpd, clean_log):
                      + first)
         time.sleep(0.5)
         sock.sendall(b"b" * 10000)
-        data = b""
-        while True:
-            part = sock.recv(65536)
-            if not part:
-                break
-            data += part
+        data = read_to_close(sock)
     assert b"200 OK" in data.split(b"\r\n")[0]
     got = json.loads(data.split(b"\r\n\r\n", 1)[1])
     assert got["size"] == 20000
@@ -406,12 +411,7 @@ def test_content_length_shorter_body_closes_connection(httpd, clean_log):
     offset = httpd.error_log_size()
     with socket.create_connection(("127.0.0.1", httpd.port), timeout=20) as sock:
         sock.sendall(b"GET /app/length?cl=15 HTTP/1.1\r\nHost: wsgi.test\r\n\r\n")
-        data = b""
-        while True:                 # keep-alive asked: ends only if closed
-            part = sock.recv(65536)
-            if not part:
-                break
-            data += part
+        data = read_to_close(sock)   # keep-alive asked: ends only if closed
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"Content-Length: 15" in head
     assert body == b"0123456789"
@@ -452,12 +452,7 @@ def test_failure_after_the_first_block_closes_the_connection(httpd, which):
         sock.sendall(b"GET /raw/%s HTTP/1.1\r\nHost: wsgi.test\r\n\r\n"
                      % which.encode())
         started = time.monotonic()
-        data = b""
-        while True:
-            part = sock.recv(65536)
-            if not part:
-                break
-            data += part
+        data = read_to_close(sock)
     assert time.monotonic() - started < 3        # not KeepAliveTimeout
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK"), data
