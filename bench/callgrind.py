@@ -125,10 +125,7 @@ def table_rows():
     import run
 
     def row(name):
-        if name in run.ROWS:
-            path, config = run.ROWS[name]
-            return path, config("prefork"), {}
-        path, config, available, arguments = run.OPTIONAL_ROWS[name]
+        path, config, arguments, available = run.find_row(name)
         return (path, config("prefork"), arguments) if available() else None
 
     return [
@@ -261,13 +258,9 @@ def main(argv=None):
     if args.row:
         sys.path.insert(0, str(HERE))
         import run
-        rows = dict(run.ROWS)
-        rows.update({name: (path, config, arguments) for name,
-                     (path, config, _, arguments) in run.OPTIONAL_ROWS.items()})
         collect = None if args.collect in (None, "all") else args.collect
         for name in args.row:
-            path, config, *rest = rows[name]
-            arguments = dict(rest[-1]) if rest else {}
+            path, config, arguments, _ = run.find_row(name)
             print("%-16s %-20s %7.1fk instructions/request"
                   % (name, path, per_request(tree, path, config("prefork"),
                                              arguments, collect) / 1000))

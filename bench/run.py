@@ -245,6 +245,17 @@ for _name, (_row, *_rest) in list(OPTIONAL_ROWS.items()):
         OPTIONAL_ROWS[_name] = (ROWS[_row][0], *_rest)
 
 
+def find_row(name):
+    """(path, configuration, Httpd arguments, available) of the row of
+    ROWS or OPTIONAL_ROWS called name; available() says whether it can run
+    here (always true for ROWS).  KeyError for an unknown name."""
+    if name in ROWS:
+        path, config = ROWS[name]
+        return path, config, {}, lambda: True
+    path, config, available, arguments = OPTIONAL_ROWS[name]
+    return path, config, dict(arguments), available
+
+
 # ------------------------------------------------------------------ wrk
 
 LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

@@ -38,16 +38,6 @@ sys.path.insert(0, str(HERE.parent / "test"))
 import run  # noqa: E402
 
 
-def rows():
-    """Every row of bench/run.py: name -> (path, config, httpd args)."""
-    table = {name: (path, config, {})
-             for name, (path, config) in run.ROWS.items()}
-    for name, (path, config, available, arguments) in \
-            run.OPTIONAL_ROWS.items():
-        table[name] = (path, config, dict(arguments), available)
-    return table
-
-
 def count_calls(strace_output):
     """{system call: calls} from the table of ``strace -c``."""
     calls = {}
@@ -62,8 +52,8 @@ def count_calls(strace_output):
 
 
 def measure(name, mpm, connections, duration):
-    path, config, arguments, *available = rows()[name]
-    if available and not available[0]():
+    path, config, arguments, available = run.find_row(name)
+    if not available():
         print("== %s: not available here (see bench/run.py)" % name)
         return
     server = run.start_server(mpm, config, **arguments)
@@ -103,14 +93,16 @@ def measure(name, mpm, connections, duration):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("rows", nargs="+", metavar="ROW",
-                        help="rows of bench/run.py: %s" % ", ".join(rows()))
+                        help="rows of bench/run.py: %s" % ", ".join(
+                            list(run.ROWS) + list(run.OPTIONAL_ROWS)))
     parser.add_argument("--mpm", default="event",
                         choices=sorted(run.MPM_LIMITS))
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=3,
                         help="seconds of wrk under strace")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.rows if name not in rows()]
+    unknown = [name for name in args.rows
+               if name not in run.ROWS and name not in run.OPTIONAL_ROWS]
     if unknown:
         parser.error("unknown rows: %s" % ", ".join(unknown))
     # as bench/run.py does: mod_python 3.5 finds its Python through PATH
